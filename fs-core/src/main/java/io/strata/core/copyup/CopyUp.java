@@ -1,0 +1,171 @@
+package io.strata.core.copyup;
+
+import io.strata.core.errno.Errno;
+import io.strata.core.errno.FsException;
+import io.strata.core.host.Host;
+import io.strata.core.host.Stat;
+import io.strata.core.inode.InodeNumbers;
+import io.strata.core.layer.DirLayer;
+import io.strata.core.layer.LayerStack;
+import io.strata.core.layer.Paths;
+import io.strata.core.namei.Lookup;
+import io.strata.core.namei.Node;
+import io.strata.core.xattr.OverlayXattrs;
+
+/**
+ * Copy-up (overlayfs' copy_up.c): the first change to a lower object makes an upper copy of it, parents first. The
+ * copy is built in the work directory (data, xattrs, owner, mode, times, the inode number it inherits) and renamed
+ * into place, so a half-copied object is never visible. With metacopy, a regular file is first copied without its
+ * data: the upper file is sparse, marked {@code trusted.overlay.metacopy}, and reads still go to the lower file until
+ * something opens it for writing.
+ */
+public final class CopyUp {
+    private final LayerStack layers;
+    private final Lookup lookup;
+    private final InodeNumbers inodes;
+
+    public CopyUp(LayerStack layers, Lookup lookup, InodeNumbers inodes) {
+        this.layers = layers;
+        this.lookup = lookup;
+        this.inodes = inodes;
+    }
+
+    private DirLayer upper() throws FsException {
+        DirLayer u = layers.upper();
+        if (u == null) throw new FsException(Errno.EROFS, "read-only union");
+        return u;
+    }
+
+    /** Makes sure the directory node exists in the upper layer, copying it and its parents up if needed. */
+    public Node dir(Node dir) throws FsException {
+        if (dir.inUpper()) return dir;
+        return copyUp(dir, false);
+    }
+
+    /**
+     * Copies a node up. {@code needData}: the caller will change the file's contents (open for write, truncate), so a
+     * metadata-only copy is not enough. Returns the node as it now resolves.
+     */
+    public Node copyUp(Node n, boolean needData) throws FsException {
+        DirLayer upper = upper();
+        if (n.inUpper()) {
+            if (needData && n.metacopy()) completeData(n);
+            else return n;
+            return lookup.resolve(n.path());
+        }
+        Node parent = lookup.resolve(Paths.parent(n.path()));
+        dir(parent);
+        Node.Hit src = n.lowers().get(0);
+        DirLayer from = layers.lower(src.layer());
+        String srcHost = from.host(src.rel());
+        Stat st = src.stat();
+        String tmp = upper.newTemp();
+        boolean metaOnly = false;
+        try {
+            switch (st.type()) {
+                case Stat.S_IFDIR -> Host.mkdir(tmp, 0700);
+                case Stat.S_IFLNK -> Host.symlink(from.readlink(src.rel()), tmp);
+                case Stat.S_IFREG -> metaOnly = copyFile(srcHost, tmp, st, needData);
+                default -> Host.mknod(tmp, st.mode(), st.rdev());
+            }
+            copyXattrs(srcHost, tmp);
+            Host.setxattr(tmp, OverlayXattrs.STRATA_INO, InodeNumbers.encode(inodes.forCopyUp(n)), 0);
+            if (metaOnly) {
+                Host.setxattr(tmp, OverlayXattrs.METACOPY, new byte[0], 0);
+                if (!src.rel().equals(n.path())) upperRedirect(tmp, src.rel());
+            }
+            Host.lchown(tmp, st.uid(), st.gid());
+            if (!st.isSymlink()) Host.chmod(tmp, st.perms());
+            Host.utimens(tmp, st.atimeSec(), st.atimeNsec(), st.mtimeSec(), st.mtimeNsec());
+            Host.rename(tmp, upper.host(n.path()));
+        } catch (FsException e) {
+            removeQuietly(tmp);
+            throw e;
+        }
+        return lookup.resolve(n.path());
+    }
+
+    private static void upperRedirect(String hostPath, String lowerRel) throws FsException {
+        Host.setxattr(hostPath, OverlayXattrs.REDIRECT, ("/" + lowerRel).getBytes(java.nio.charset.StandardCharsets.UTF_8), 0);
+    }
+
+    /** Returns true when only metadata was copied. */
+    private boolean copyFile(String srcHost, String tmp, Stat st, boolean needData) throws FsException {
+        boolean metaOnly = !needData && layers.metacopy();
+        int out = Host.open(tmp, Host.O_WRONLY | Host.O_CREAT | Host.O_EXCL, 0600);
+        try {
+            if (metaOnly) {
+                Host.ftruncate(out, st.size());
+            } else {
+                int in = Host.open(srcHost, Host.O_RDONLY | Host.O_NOFOLLOW, 0);
+                try {
+                    Host.copyData(in, out, st.size());
+                } finally {
+                    Host.close(in);
+                }
+                Host.fsync(out, false);
+            }
+        } finally {
+            Host.close(out);
+        }
+        return metaOnly;
+    }
+
+    /** A metacopy file is about to be written: bring its data up, then drop the marker (overlayfs does the same). */
+    private void completeData(Node n) throws FsException {
+        DirLayer upper = upper();
+        Node.Hit data = n.lowers().get(0);
+        String dst = upper.host(n.path());
+        Stat before = n.upper();
+        int out = Host.open(dst, Host.O_WRONLY | Host.O_NOFOLLOW, 0);
+        try {
+            int in = Host.open(layers.lower(data.layer()).host(data.rel()), Host.O_RDONLY | Host.O_NOFOLLOW, 0);
+            try {
+                Host.copyData(in, out, Math.min(before.size(), data.stat().size()));
+            } finally {
+                Host.close(in);
+            }
+            Host.ftruncate(out, before.size());
+            Host.fsync(out, false);
+        } finally {
+            Host.close(out);
+        }
+        Host.removexattr(dst, OverlayXattrs.METACOPY);
+        if (Host.getxattr(dst, OverlayXattrs.REDIRECT) != null) Host.removexattr(dst, OverlayXattrs.REDIRECT);
+        Host.utimens(dst, Host.UTIME_OMIT, Host.UTIME_OMIT, before.mtimeSec(), before.mtimeNsec());
+    }
+
+    private static void copyXattrs(String from, String to) throws FsException {
+        for (String name : Host.listxattr(from)) {
+            if (OverlayXattrs.isPrivate(name)) continue;
+            byte[] v = Host.getxattr(from, name);
+            if (v == null) continue;
+            try {
+                Host.setxattr(to, name, v, 0);
+            } catch (FsException e) {
+                // security.* labels the upper filesystem cannot hold are dropped, as overlayfs does for EOPNOTSUPP
+                if (e.errno() != Errno.EOPNOTSUPP) throw e;
+            }
+        }
+    }
+
+    /** Removes a host path and everything under it (a temp in the work directory). */
+    public static void removeQuietly(String hostPath) {
+        try {
+            removeTree(hostPath);
+        } catch (FsException ignored) {
+            // best effort: the work directory is cleaned again at the next mount
+        }
+    }
+
+    public static void removeTree(String hostPath) throws FsException {
+        Stat st = Host.lstatOrNull(hostPath);
+        if (st == null) return;
+        if (st.isDir()) {
+            for (String name : Host.list(hostPath)) removeTree(hostPath + "/" + name);
+            Host.rmdir(hostPath);
+        } else {
+            Host.unlink(hostPath);
+        }
+    }
+}

@@ -1,0 +1,345 @@
+package io.strata.core.host;
+
+import io.strata.core.errno.Errno;
+import io.strata.core.errno.FsException;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Platform;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * System calls on host paths, with failures as {@link FsException} carrying the kernel's errno. Paths are absolute
+ * host paths; callers build them from a layer root and a layer-relative path that they resolved one component at a
+ * time, so no symlink inside a layer is ever followed.
+ */
+public final class Host {
+    public static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_ACCMODE = 3, O_CREAT = 0100, O_EXCL = 0200,
+            O_NOCTTY = 0400, O_TRUNC = 01000, O_APPEND = 02000, O_NONBLOCK = 04000, O_CLOEXEC = 02000000;
+    public static final int O_NOFOLLOW = Platform.getNativePlatform().getCPU() == Platform.CPU.AARCH64 ? 0100000 : 0400000;
+    public static final int RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2;
+    public static final int XATTR_CREATE = 1, XATTR_REPLACE = 2;
+    public static final long UTIME_NOW = (1L << 30) - 1, UTIME_OMIT = (1L << 30) - 2;
+    public static final int FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2;
+    static final int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_EACCESS = 0x200, AT_EMPTY_PATH = 0x1000;
+    private static final int STATX_BASIC_STATS = 0x7ff;
+    private static final int SEEK_DATA = 3, SEEK_HOLE = 4;
+
+    private static final LibC C = LibraryLoader.create(LibC.class).failImmediately().load("c");
+    private static final Runtime RT = Runtime.getRuntime(C);
+    private static final ThreadLocal<byte[]> STATX_BUF = ThreadLocal.withInitial(() -> new byte[256]);
+
+    private Host() {
+    }
+
+    public static LibC libc() {
+        return C;
+    }
+
+    private static FsException fail(String what, String path) {
+        int e = RT.getLastError();
+        return new FsException(Errno.of(e), what + " " + path);
+    }
+
+    private static void check(int rc, String what, String path) throws FsException {
+        if (rc < 0) throw fail(what, path);
+    }
+
+    // ---- attributes ----
+
+    /** lstat; throws ENOENT/ENOTDIR like the kernel. */
+    public static Stat lstat(String path) throws FsException {
+        byte[] b = STATX_BUF.get();
+        if (C.statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, b) < 0) throw fail("stat", path);
+        return decodeStatx(b);
+    }
+
+    /** lstat, or null when nothing is there (ENOENT, ENOTDIR). */
+    public static Stat lstatOrNull(String path) throws FsException {
+        byte[] b = STATX_BUF.get();
+        if (C.statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, b) < 0) {
+            int e = RT.getLastError();
+            if (e == Errno.ENOENT.code || e == Errno.ENOTDIR.code) return null;
+            throw new FsException(Errno.of(e), "stat " + path);
+        }
+        return decodeStatx(b);
+    }
+
+    public static Stat fstat(int fd) throws FsException {
+        byte[] b = STATX_BUF.get();
+        if (C.statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, b) < 0) throw fail("fstat", "fd " + fd);
+        return decodeStatx(b);
+    }
+
+    static Stat decodeStatx(byte[] raw) {
+        ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
+        int blksize = b.getInt(4);
+        long nlink = b.getInt(16) & 0xffffffffL;
+        int uid = b.getInt(20), gid = b.getInt(24);
+        int mode = b.getShort(28) & 0xffff;
+        long ino = b.getLong(32), size = b.getLong(40), blocks = b.getLong(48);
+        long atS = b.getLong(64), atN = b.getInt(72) & 0xffffffffL;
+        long ctS = b.getLong(96), ctN = b.getInt(104) & 0xffffffffL;
+        long mtS = b.getLong(112), mtN = b.getInt(120) & 0xffffffffL;
+        long rdev = Stat.makedev(b.getInt(128) & 0xffffffffL, b.getInt(132) & 0xffffffffL);
+        long dev = Stat.makedev(b.getInt(136) & 0xffffffffL, b.getInt(140) & 0xffffffffL);
+        return new Stat(ino, dev, mode, nlink, uid, gid, rdev, size, blocks, blksize, atS, atN, mtS, mtN, ctS, ctN);
+    }
+
+    public static void chmod(String path, int mode) throws FsException {
+        check(C.chmod(path, mode & 07777), "chmod", path);
+    }
+
+    public static void lchown(String path, int uid, int gid) throws FsException {
+        check(C.lchown(path, uid, gid), "chown", path);
+    }
+
+    /** utimensat without following symlinks; nsec may be UTIME_NOW or UTIME_OMIT. */
+    public static void utimens(String path, long aSec, long aNsec, long mSec, long mNsec) throws FsException {
+        check(C.utimensat(AT_FDCWD, path, new long[] {aSec, aNsec, mSec, mNsec}, AT_SYMLINK_NOFOLLOW), "utimens", path);
+    }
+
+    public static void truncate(String path, long length) throws FsException {
+        check(C.truncate(path, length), "truncate", path);
+    }
+
+    /** access(2) with the effective ids, as the kernel checks for the caller. */
+    public static void access(String path, int mode) throws FsException {
+        check(C.faccessat(AT_FDCWD, path, mode, AT_EACCESS), "access", path);
+    }
+
+    public record StatFs(long bsize, long frsize, long blocks, long bfree, long bavail, long files, long ffree,
+                         long favail, long fsid, long flag, long namemax) {
+    }
+
+    public static StatFs statfs(String path) throws FsException {
+        byte[] raw = new byte[112];
+        check(C.statvfs(path, raw), "statfs", path);
+        ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
+        return new StatFs(b.getLong(0), b.getLong(8), b.getLong(16), b.getLong(24), b.getLong(32), b.getLong(40),
+                b.getLong(48), b.getLong(56), b.getLong(64), b.getLong(72), b.getLong(80));
+    }
+
+    // ---- namespace ----
+
+    public static void mkdir(String path, int mode) throws FsException {
+        check(C.mkdir(path, mode), "mkdir", path);
+    }
+
+    public static void rmdir(String path) throws FsException {
+        check(C.rmdir(path), "rmdir", path);
+    }
+
+    public static void unlink(String path) throws FsException {
+        check(C.unlink(path), "unlink", path);
+    }
+
+    public static void rename(String from, String to) throws FsException {
+        check(C.rename(from, to), "rename", from + " -> " + to);
+    }
+
+    public static void renameat2(String from, String to, int flags) throws FsException {
+        check(C.renameat2(AT_FDCWD, from, AT_FDCWD, to, flags), "rename", from + " -> " + to);
+    }
+
+    public static void symlink(String target, String linkPath) throws FsException {
+        check(C.symlink(target, linkPath), "symlink", linkPath);
+    }
+
+    public static String readlink(String path) throws FsException {
+        byte[] buf = new byte[4096];
+        long n = C.readlink(path, buf, buf.length);
+        if (n < 0) throw fail("readlink", path);
+        return new String(buf, 0, (int) n, StandardCharsets.UTF_8);
+    }
+
+    public static void link(String existing, String newPath) throws FsException {
+        check(C.link(existing, newPath), "link", newPath);
+    }
+
+    public static void mknod(String path, int mode, long rdev) throws FsException {
+        check(C.mknod(path, mode, rdev), "mknod", path);
+    }
+
+    /** Directory entries without "." and ".."; ENOENT/ENOTDIR/EACCES as the kernel says them. */
+    public static List<String> list(String dir) throws FsException {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of(dir))) {
+            for (Path p : ds) names.add(p.getFileName().toString());
+        } catch (NoSuchFileException e) {
+            throw new FsException(Errno.ENOENT, "readdir " + dir);
+        } catch (NotDirectoryException e) {
+            throw new FsException(Errno.ENOTDIR, "readdir " + dir);
+        } catch (AccessDeniedException e) {
+            throw new FsException(Errno.EACCES, "readdir " + dir);
+        } catch (IOException e) {
+            throw new FsException(Errno.EIO, "readdir " + dir + ": " + e.getMessage());
+        }
+        return names;
+    }
+
+    // ---- extended attributes ----
+
+    /** The value, or null when the attribute is absent (ENODATA). */
+    public static byte[] getxattr(String path, String name) throws FsException {
+        byte[] buf = new byte[256];
+        for (int attempt = 0; attempt < 4; attempt++) {
+            long n = C.lgetxattr(path, name, buf, buf.length);
+            if (n >= 0) return java.util.Arrays.copyOf(buf, (int) n);
+            int e = RT.getLastError();
+            if (e == Errno.ENODATA.code) return null;
+            if (e != Errno.ERANGE.code) throw new FsException(Errno.of(e), "getxattr " + name + " " + path);
+            long need = C.lgetxattr(path, name, null, 0);
+            if (need < 0) throw fail("getxattr", path);
+            buf = new byte[(int) Math.max(need, buf.length * 2L)];
+        }
+        throw new FsException(Errno.ERANGE, "getxattr " + path);
+    }
+
+    public static void setxattr(String path, String name, byte[] value, int flags) throws FsException {
+        check(C.lsetxattr(path, name, value, value.length, flags), "setxattr " + name, path);
+    }
+
+    public static void removexattr(String path, String name) throws FsException {
+        check(C.lremovexattr(path, name), "removexattr " + name, path);
+    }
+
+    public static List<String> listxattr(String path) throws FsException {
+        byte[] buf = new byte[1024];
+        long n;
+        while ((n = C.llistxattr(path, buf, buf.length)) < 0) {
+            int e = RT.getLastError();
+            if (e == Errno.EOPNOTSUPP.code) return List.of();
+            if (e != Errno.ERANGE.code) throw new FsException(Errno.of(e), "listxattr " + path);
+            buf = new byte[buf.length * 4];
+        }
+        List<String> names = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < n; i++) {
+            if (buf[i] == 0) {
+                if (i > start) names.add(new String(buf, start, i - start, StandardCharsets.UTF_8));
+                start = i + 1;
+            }
+        }
+        return names;
+    }
+
+    // ---- open files ----
+
+    public static int open(String path, int flags, int mode) throws FsException {
+        int fd = C.open(path, flags | O_CLOEXEC, mode);
+        if (fd < 0) throw fail("open", path);
+        return fd;
+    }
+
+    public static void close(int fd) {
+        C.close(fd);
+    }
+
+    public static int pread(int fd, Pointer buf, long size, long offset) throws FsException {
+        long n = C.pread(fd, buf, size, offset);
+        if (n < 0) throw fail("read", "fd " + fd);
+        return (int) n;
+    }
+
+    public static int pwrite(int fd, Pointer buf, long size, long offset) throws FsException {
+        long n = C.pwrite(fd, buf, size, offset);
+        if (n < 0) throw fail("write", "fd " + fd);
+        return (int) n;
+    }
+
+    public static int pread(int fd, byte[] buf, int size, long offset) throws FsException {
+        long n = C.pread(fd, buf, size, offset);
+        if (n < 0) throw fail("read", "fd " + fd);
+        return (int) n;
+    }
+
+    public static int pwrite(int fd, byte[] buf, int size, long offset) throws FsException {
+        long n = C.pwrite(fd, buf, size, offset);
+        if (n < 0) throw fail("write", "fd " + fd);
+        return (int) n;
+    }
+
+    public static void fsync(int fd, boolean dataOnly) throws FsException {
+        check(dataOnly ? C.fdatasync(fd) : C.fsync(fd), "fsync", "fd " + fd);
+    }
+
+    public static void ftruncate(int fd, long length) throws FsException {
+        check(C.ftruncate(fd, length), "truncate", "fd " + fd);
+    }
+
+    public static void fallocate(int fd, int mode, long offset, long length) throws FsException {
+        check(C.fallocate(fd, mode, offset, length), "fallocate", "fd " + fd);
+    }
+
+    /**
+     * Copies {@code size} bytes of in to out in the kernel (copy_file_range), skipping holes so that sparse files
+     * stay sparse, then sets out's size.
+     */
+    public static void copyData(int in, int out, long size) throws FsException {
+        long pos = 0;
+        while (pos < size) {
+            long data = C.lseek(in, pos, SEEK_DATA);
+            if (data < 0) {
+                if (RT.getLastError() == Errno.ENXIO.code) break; // only a hole remains
+                data = pos; // filesystem without SEEK_DATA: copy everything
+            }
+            if (data >= size) break;
+            long hole = C.lseek(in, data, SEEK_HOLE);
+            if (hole < 0 || hole > size) hole = size;
+            copyRange(in, out, data, hole - data);
+            pos = hole;
+        }
+        ftruncate(out, size);
+    }
+
+    private static void copyRange(int in, int out, long offset, long len) throws FsException {
+        Pointer offIn = jnr.ffi.Memory.allocateDirect(RT, 8), offOut = jnr.ffi.Memory.allocateDirect(RT, 8);
+        offIn.putLong(0, offset);
+        offOut.putLong(0, offset);
+        long left = len;
+        while (left > 0) {
+            long n = C.copy_file_range(in, offIn, out, offOut, Math.min(left, 1L << 30), 0);
+            if (n < 0) {
+                int e = RT.getLastError();
+                if (e == Errno.EXDEV.code || e == Errno.ENOSYS.code || e == Errno.EINVAL.code
+                        || e == Errno.EOPNOTSUPP.code) {
+                    copyRangeByHand(in, out, offIn.getLong(0), offOut.getLong(0), left);
+                    return;
+                }
+                throw new FsException(Errno.of(e), "copy_file_range");
+            }
+            if (n == 0) break; // source shorter than expected: the final ftruncate fixes the size
+            left -= n;
+        }
+    }
+
+    private static void copyRangeByHand(int in, int out, long inOff, long outOff, long len) throws FsException {
+        byte[] buf = new byte[1 << 20];
+        while (len > 0) {
+            int n = pread(in, buf, (int) Math.min(len, buf.length), inOff);
+            if (n == 0) return;
+            int w = 0;
+            while (w < n) w += pwrite(out, java.util.Arrays.copyOfRange(buf, w, n), n - w, outOff + w);
+            inOff += n;
+            outOff += n;
+            len -= n;
+        }
+    }
+
+    public static int umask(int mask) {
+        return C.umask(mask);
+    }
+}

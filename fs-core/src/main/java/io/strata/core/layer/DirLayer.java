@@ -1,0 +1,162 @@
+package io.strata.core.layer;
+
+import io.strata.core.errno.Errno;
+import io.strata.core.errno.FsException;
+import io.strata.core.host.Host;
+import io.strata.core.host.Stat;
+import io.strata.core.whiteout.Whiteouts;
+import io.strata.core.xattr.OverlayXattrs;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A layer that is a host directory in kernel overlayfs' on-disk format. A lower layer is read-only; the upper layer
+ * also has a work directory on the same filesystem, where objects are prepared before they are renamed into place
+ * (copy-up, whiteout-replacing creates), so that no half-made object is ever visible.
+ *
+ * <p>Paths are layer-relative: "" is the root, "a/b" has no leading slash. The union resolves them one component at a
+ * time with lstat, so a symlink inside a layer is never followed.
+ */
+public final class DirLayer {
+    private final String root;
+    private final String work; // null for lower layers
+    private final boolean honourOciMarkers;
+    private final AtomicLong tempCounter = new AtomicLong();
+
+    private DirLayer(String root, String work, boolean honourOciMarkers) {
+        this.root = stripSlash(root);
+        this.work = work == null ? null : stripSlash(work);
+        this.honourOciMarkers = honourOciMarkers;
+    }
+
+    public static DirLayer lower(String root) {
+        return new DirLayer(root, null, true);
+    }
+
+    /** The writable layer; {@code workRoot} is overlayfs' workdir (Strata uses its {@code work/} subdirectory). */
+    public static DirLayer upper(String root, String workRoot) {
+        return new DirLayer(root, stripSlash(workRoot) + "/work", false);
+    }
+
+    private static String stripSlash(String p) {
+        return p.length() > 1 && p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+    }
+
+    public String root() {
+        return root;
+    }
+
+    public boolean writable() {
+        return work != null;
+    }
+
+    /** The host path of a layer-relative path. */
+    public String host(String rel) {
+        return rel.isEmpty() ? root : root + "/" + rel;
+    }
+
+    // ---- reading, with overlay markers interpreted ----
+
+    public Stat lstat(String rel) throws FsException {
+        return Host.lstatOrNull(host(rel));
+    }
+
+    /** Is the object at rel (whose stat is st) a whiteout in this layer's own format? */
+    public boolean isWhiteout(String rel, Stat st) throws FsException {
+        if (Whiteouts.isWhiteoutDevice(st)) return true;
+        return Whiteouts.mayBeXattrWhiteout(st) && Host.getxattr(host(rel), OverlayXattrs.WHITEOUT) != null;
+    }
+
+    /** Does this layer carry an OCI {@code .wh.NAME} marker for name in dir? (Lower layers only.) */
+    public boolean hasOciWhiteout(String dirRel, String name) throws FsException {
+        return honourOciMarkers && Host.lstatOrNull(host(Paths.join(dirRel, Whiteouts.ociWhiteoutFor(name)))) != null;
+    }
+
+    public boolean isOpaque(String dirRel) throws FsException {
+        byte[] v = Host.getxattr(host(dirRel), OverlayXattrs.OPAQUE);
+        if (v != null && Arrays.equals(v, OverlayXattrs.YES)) return true;
+        return honourOciMarkers && Host.lstatOrNull(host(Paths.join(dirRel, Whiteouts.OCI_OPAQUE))) != null;
+    }
+
+    /** The {@code trusted.overlay.redirect} of a directory or metacopy file, or null. */
+    public String redirect(String rel) throws FsException {
+        byte[] v = Host.getxattr(host(rel), OverlayXattrs.REDIRECT);
+        return v == null ? null : new String(v, StandardCharsets.UTF_8);
+    }
+
+    public boolean isMetacopy(String rel) throws FsException {
+        return Host.getxattr(host(rel), OverlayXattrs.METACOPY) != null;
+    }
+
+    /** Is this name an OCI marker file that the layer interprets rather than shows? */
+    public boolean isMarkerName(String name) {
+        return honourOciMarkers && Whiteouts.isOciMarker(name);
+    }
+
+    public List<String> list(String dirRel) throws FsException {
+        return Host.list(host(dirRel));
+    }
+
+    public String readlink(String rel) throws FsException {
+        return Host.readlink(host(rel));
+    }
+
+    public byte[] getxattr(String rel, String name) throws FsException {
+        return Host.getxattr(host(rel), name);
+    }
+
+    public List<String> listxattr(String rel) throws FsException {
+        return Host.listxattr(host(rel));
+    }
+
+    public int open(String rel, int flags, int mode) throws FsException {
+        return Host.open(host(rel), flags | Host.O_NOFOLLOW, mode);
+    }
+
+    // ---- writing (upper only) ----
+
+    private void requireWritable() throws FsException {
+        if (work == null) throw new FsException(Errno.EROFS, "layer " + root + " is read-only");
+    }
+
+    /** A fresh host path inside the work directory, for an object to be built and then renamed into place. */
+    public String newTemp() throws FsException {
+        requireWritable();
+        return work + "/#" + Long.toHexString(ProcessHandle.current().pid()) + "." + tempCounter.incrementAndGet();
+    }
+
+    public String workDir() {
+        return work;
+    }
+
+    public void mkdir(String rel, int mode) throws FsException {
+        requireWritable();
+        Host.mkdir(host(rel), mode);
+    }
+
+    public void makeWhiteout(String rel) throws FsException {
+        requireWritable();
+        Host.mknod(host(rel), Stat.S_IFCHR, 0);
+    }
+
+    public void setOpaque(String rel) throws FsException {
+        Host.setxattr(host(rel), OverlayXattrs.OPAQUE, OverlayXattrs.YES, 0);
+    }
+
+    public void setRedirect(String rel, String target) throws FsException {
+        Host.setxattr(host(rel), OverlayXattrs.REDIRECT, target.getBytes(StandardCharsets.UTF_8), 0);
+    }
+
+    public void setxattr(String rel, String name, byte[] value, int flags) throws FsException {
+        requireWritable();
+        Host.setxattr(host(rel), name, value, flags);
+    }
+
+    public void removexattr(String rel, String name) throws FsException {
+        requireWritable();
+        Host.removexattr(host(rel), name);
+    }
+}

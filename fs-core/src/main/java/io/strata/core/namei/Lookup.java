@@ -1,0 +1,162 @@
+package io.strata.core.namei;
+
+import io.strata.core.errno.Errno;
+import io.strata.core.errno.FsException;
+import io.strata.core.host.Stat;
+import io.strata.core.layer.DirLayer;
+import io.strata.core.layer.Paths;
+import io.strata.core.layer.LayerStack;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Path resolution across layers, one component at a time (overlayfs' namei.c): whiteouts end a lookup, opaque
+ * directories stop the descent into lower layers, redirects send it elsewhere, a non-directory hides everything below.
+ */
+public final class Lookup {
+    private final LayerStack layers;
+
+    public Lookup(LayerStack layers) {
+        this.layers = layers;
+    }
+
+    public Node root() throws FsException {
+        DirLayer upper = layers.upper();
+        Stat up = upper == null ? null : upper.lstat("");
+        List<Node.Hit> hits = new ArrayList<>();
+        for (int i = 0; i < layers.lowerCount(); i++) {
+            DirLayer l = layers.lower(i);
+            Stat st = l.lstat("");
+            if (st == null) continue;
+            hits.add(new Node.Hit(i, "", st));
+        }
+        if (up == null && hits.isEmpty()) throw new FsException(Errno.ENOENT, "no layer has a root");
+        return new Node("", up, List.copyOf(hits), "", false);
+    }
+
+    /** Resolves a union path; ENOENT or ENOTDIR as the kernel would answer. */
+    public Node resolve(String path) throws FsException {
+        Node n = root();
+        if (path.isEmpty()) return n;
+        int start = 0;
+        while (true) {
+            int slash = path.indexOf('/', start);
+            String name = slash < 0 ? path.substring(start) : path.substring(start, slash);
+            if (!n.isDir()) throw new FsException(Errno.ENOTDIR, path);
+            Node c = child(n, name);
+            if (c == null) throw new FsException(Errno.ENOENT, path);
+            n = c;
+            if (slash < 0) return n;
+            start = slash + 1;
+        }
+    }
+
+    /** Resolves a path, or null when it does not exist (its parent must). */
+    public Node resolveOrNull(String path) throws FsException {
+        if (path.isEmpty()) return root();
+        Node parent = resolve(Paths.parent(path));
+        if (!parent.isDir()) throw new FsException(Errno.ENOTDIR, path);
+        return child(parent, Paths.name(path));
+    }
+
+    /** One component below a directory node, or null when the name does not exist in the union. */
+    public Node child(Node parent, String name) throws FsException {
+        if (name.length() > 255) throw new FsException(Errno.ENAMETOOLONG, name);
+        String path = Paths.join(parent.path(), name);
+        Stat up = null;
+        boolean metacopy = false;
+        String redirect = null;
+        DirLayer upper = layers.upper();
+        if (parent.upper() != null && parent.upper().isDir()) {
+            Stat st = upper.lstat(path);
+            if (st != null) {
+                if (upper.isWhiteout(path, st)) return null;
+                up = st;
+                if (st.isDir()) {
+                    if (upper.isOpaque(path)) return new Node(path, up, List.of(), path, false);
+                    redirect = upper.redirect(path);
+                } else if (st.isRegular() && layers.metacopy() && upper.isMetacopy(path)) {
+                    metacopy = true;
+                    redirect = upper.redirect(path);
+                } else {
+                    return new Node(path, up, List.of(), path, false);
+                }
+            }
+        }
+        String lowerPath = redirect == null ? Paths.join(parent.lowerPath(), name)
+                : redirect.startsWith("/") ? Paths.fromAbsolute(redirect) : Paths.join(parent.lowerPath(), redirect);
+        boolean redirected = redirect != null;
+        List<Node.Hit> hits = new ArrayList<>(2);
+        for (int i = 0; i < layers.lowerCount(); i++) {
+            DirLayer l = layers.lower(i);
+            String rel;
+            String dirRel;
+            if (redirected) {
+                rel = lowerPath;
+                dirRel = Paths.parent(rel);
+                if (!isDirChain(l, dirRel)) continue;
+            } else {
+                Node.Hit ph = parent.hitIn(i);
+                if (ph == null || !ph.stat().isDir()) continue;
+                dirRel = ph.rel();
+                rel = Paths.join(dirRel, name);
+            }
+            Stat st = l.lstat(rel);
+            boolean ownWhiteout = st != null && l.isWhiteout(rel, st);
+            if (st != null && !ownWhiteout && !l.isMarkerName(Paths.name(rel))) {
+                Stat top = up != null ? up : hits.isEmpty() ? null : hits.get(0).stat();
+                if (top == null) {
+                    hits.add(new Node.Hit(i, rel, st));
+                    if (!st.isDir()) break;
+                } else if (top.isDir()) {
+                    if (!st.isDir()) break; // a non-directory below a directory is hidden, and so is all below it
+                    hits.add(new Node.Hit(i, rel, st));
+                } else { // metacopy upper: the first regular file below holds the data
+                    if (st.isRegular()) hits.add(new Node.Hit(i, rel, st));
+                    break;
+                }
+                if (st.isDir()) {
+                    if (l.isOpaque(rel)) break;
+                    String r = l.redirect(rel);
+                    if (r != null) {
+                        lowerPath = r.startsWith("/") ? Paths.fromAbsolute(r) : Paths.join(Paths.parent(rel), r);
+                        redirected = true;
+                    }
+                }
+            }
+            if (ownWhiteout || l.hasOciWhiteout(dirRel, Paths.name(rel))) break;
+        }
+        if (up == null && hits.isEmpty()) return null;
+        if (up == null && !redirected) lowerPath = hits.get(0).rel();
+        return new Node(path, up, List.copyOf(hits), lowerPath, metacopy && !hits.isEmpty());
+    }
+
+    /**
+     * Does some lower layer hold an object named name under parent (overlayfs' ovl_lower_positive)? Deleting or
+     * renaming away such a name must leave a whiteout.
+     */
+    public boolean lowerPositive(Node parent, String name) throws FsException {
+        for (Node.Hit ph : parent.lowers()) {
+            if (!ph.stat().isDir()) continue;
+            DirLayer l = layers.lower(ph.layer());
+            String rel = Paths.join(ph.rel(), name);
+            Stat st = l.lstat(rel);
+            if (st != null && !l.isMarkerName(name)) return !l.isWhiteout(rel, st);
+            if (l.hasOciWhiteout(ph.rel(), name)) return false;
+        }
+        return false;
+    }
+
+    /** A redirect names a path from the layer root: every component of its parent must be a real directory. */
+    private static boolean isDirChain(DirLayer l, String dirRel) throws FsException {
+        if (dirRel.isEmpty()) return true;
+        String p = "";
+        for (String c : dirRel.split("/")) {
+            p = Paths.join(p, c);
+            Stat st = l.lstat(p);
+            if (st == null || !st.isDir()) return false;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,95 @@
+package io.strata.core.union;
+
+import io.strata.core.copyup.CopyUp;
+import io.strata.core.errno.Errno;
+import io.strata.core.errno.FsException;
+import io.strata.core.host.Host;
+import io.strata.core.host.Stat;
+import io.strata.core.inode.InodeNumbers;
+import io.strata.core.layer.DirLayer;
+import io.strata.core.layer.LayerStack;
+import io.strata.core.layer.Paths;
+import io.strata.core.namei.Lookup;
+import io.strata.core.namei.Node;
+import io.strata.core.readdir.MergedReaddir;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * rename(2) across layers (overlayfs' ovl_rename with redirect_dir=on): the source is copied up (a directory alone,
+ * not its contents), moved inside the upper layer, and marked so that lookups still find what it merged with: a
+ * directory or metacopy file that has lower objects gets {@code trusted.overlay.redirect} naming their path, a pure
+ * upper directory moved over a lower name becomes opaque. A whiteout stays at the old name if a lower object had it.
+ * Renaming a lower directory therefore never fails with EXDEV.
+ */
+final class Rename {
+    private final LayerStack layers;
+    private final Lookup lookup;
+    private final MergedReaddir readdir;
+    private final CopyUp copyUp;
+    private final InodeNumbers inodes;
+
+    Rename(UnionFs fs, LayerStack layers, Lookup lookup, MergedReaddir readdir, CopyUp copyUp, InodeNumbers inodes) {
+        this.layers = layers;
+        this.lookup = lookup;
+        this.readdir = readdir;
+        this.copyUp = copyUp;
+        this.inodes = inodes;
+    }
+
+    void rename(String from, String to, int flags) throws FsException {
+        if (from.isEmpty() || to.isEmpty()) throw new FsException(Errno.EBUSY, "/");
+        if ((flags & Host.RENAME_EXCHANGE) != 0) throw new FsException(Errno.EINVAL, "RENAME_EXCHANGE");
+        Node src = lookup.resolve(from);
+        Node dstParent = lookup.resolve(Paths.parent(to));
+        if (!dstParent.isDir()) throw new FsException(Errno.ENOTDIR, to);
+        if (!from.equals(to) && Paths.isUnder(to, from)) throw new FsException(Errno.EINVAL, to);
+        String toName = Paths.name(to);
+        if (toName.length() > 255) throw new FsException(Errno.ENAMETOOLONG, to);
+        Node dst = lookup.child(dstParent, toName);
+        if (dst != null && (flags & Host.RENAME_NOREPLACE) != 0) throw new FsException(Errno.EEXIST, to);
+        if (dst != null) {
+            if (src.isDir() && !dst.isDir()) throw new FsException(Errno.ENOTDIR, to);
+            if (!src.isDir() && dst.isDir()) throw new FsException(Errno.EISDIR, to);
+            if (dst.isDir() && !readdir.isEmpty(dst)) throw new FsException(Errno.ENOTEMPTY, to);
+        }
+        if (from.equals(to)) return;
+
+        DirLayer upper = layers.upper();
+        Node srcParent = copyUp.dir(lookup.resolve(Paths.parent(from)));
+        boolean srcLower = lookup.lowerPositive(srcParent, Paths.name(from));
+        src = copyUp.copyUp(src, false);
+        dstParent = copyUp.dir(lookup.resolve(Paths.parent(to)));
+        boolean dstLower = lookup.lowerPositive(dstParent, toName);
+
+        String s = upper.host(from), d = upper.host(to);
+        if (src.isDir()) {
+            if (src.hasLower()) upper.setRedirect(from, "/" + src.lowerPath());
+            else if (dstLower) upper.setOpaque(from);
+        } else if (src.metacopy()) {
+            upper.setRedirect(from, "/" + src.lowers().get(0).rel());
+        }
+
+        Stat dstUpper = upper.lstat(to);
+        String setAside = null;
+        boolean whiteoutLeftAtSource = false;
+        if (dstUpper != null) {
+            inodes.forget(dstUpper);
+            if (dstUpper.isDir()) {
+                setAside = upper.newTemp(); // empty in the union, but may hold whiteouts
+                Host.rename(d, setAside);
+                Host.rename(s, d);
+            } else if (src.isDir()) { // a whiteout: a directory cannot replace it, so swap the two
+                Host.renameat2(s, d, Host.RENAME_EXCHANGE);
+                if (srcLower) whiteoutLeftAtSource = true;
+                else Host.unlink(s);
+            } else {
+                Host.rename(s, d);
+            }
+        } else {
+            Host.rename(s, d);
+        }
+        if (srcLower && !whiteoutLeftAtSource) upper.makeWhiteout(from);
+        if (setAside != null) CopyUp.removeQuietly(setAside);
+    }
+}

@@ -1,0 +1,382 @@
+package io.strata.core.union;
+
+import io.strata.core.copyup.CopyUp;
+import io.strata.core.errno.Errno;
+import io.strata.core.errno.FsException;
+import io.strata.core.host.Host;
+import io.strata.core.host.Stat;
+import io.strata.core.inode.InodeNumbers;
+import io.strata.core.layer.DirLayer;
+import io.strata.core.layer.LayerStack;
+import io.strata.core.layer.Paths;
+import io.strata.core.namei.Lookup;
+import io.strata.core.namei.Node;
+import io.strata.core.readdir.MergedReaddir;
+import io.strata.core.xattr.OverlayXattrs;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The union filesystem: the calls a VFS makes, answered from a {@link LayerStack} with kernel overlayfs' rules.
+ * Paths are union-relative ("" = root, "a/b"). Every failure is an {@link FsException} carrying the errno the kernel's
+ * overlayfs returns for the same call.
+ *
+ * <p>Locking: namespace changes (create, remove, rename, copy-up, attribute changes) are serialized by one lock, so
+ * that a copy-up and a concurrent change of the same path never interleave; lookups, reads and writes through open
+ * files run concurrently.
+ */
+public final class UnionFs {
+    private final LayerStack layers;
+    private final Lookup lookup;
+    private final MergedReaddir readdir;
+    private final InodeNumbers inodes;
+    private final CopyUp copyUp;
+    private final ReentrantLock ns = new ReentrantLock();
+
+    public UnionFs(LayerStack layers) throws FsException {
+        this.layers = layers;
+        this.lookup = new Lookup(layers);
+        this.readdir = new MergedReaddir(layers);
+        this.inodes = new InodeNumbers(layers);
+        this.copyUp = new CopyUp(layers, lookup, inodes);
+        if (layers.upper() != null) cleanWorkDir();
+    }
+
+    public LayerStack layers() {
+        return layers;
+    }
+
+    public boolean readOnly() {
+        return layers.upper() == null;
+    }
+
+    /** Leftovers of an interrupted copy-up or rename are never part of the union: remove them (the kernel does too). */
+    private void cleanWorkDir() throws FsException {
+        String work = layers.upper().workDir();
+        if (Host.lstatOrNull(work) == null) Host.mkdir(work, 0);
+        for (String name : Host.list(work)) CopyUp.removeTree(work + "/" + name);
+    }
+
+    private DirLayer upper() throws FsException {
+        DirLayer u = layers.upper();
+        if (u == null) throw new FsException(Errno.EROFS);
+        return u;
+    }
+
+    // ---------------------------------------------------------------- attributes
+
+    public Stat getattr(String path) throws FsException {
+        return attrs(lookup.resolve(path));
+    }
+
+    private Stat attrs(Node n) throws FsException {
+        Stat st = n.top().withIno(inodes.of(n));
+        if (n.isMerged()) st = st.withNlink(1); // like overlayfs: a merged directory's link count is unknown
+        if (n.metacopy()) st = st.withBlocks(n.lowers().get(0).stat().blocks());
+        return st;
+    }
+
+    public String readlink(String path) throws FsException {
+        Node n = lookup.resolve(path);
+        if (!n.top().isSymlink()) throw new FsException(Errno.EINVAL, path);
+        return n.inUpper() ? layers.upper().readlink(path) : layers.lower(n.lowers().get(0).layer()).readlink(n.lowers().get(0).rel());
+    }
+
+    public List<String> readdir(String path) throws FsException {
+        Node n = lookup.resolve(path);
+        if (!n.isDir()) throw new FsException(Errno.ENOTDIR, path);
+        return readdir.list(n);
+    }
+
+    public Host.StatFs statfs() throws FsException {
+        DirLayer top = layers.upper() != null ? layers.upper() : layers.lower(0);
+        return Host.statfs(top.root());
+    }
+
+    public void access(String path, int mode) throws FsException {
+        Node n = lookup.resolve(path);
+        if ((mode & 2) != 0 && readOnly()) throw new FsException(Errno.EROFS, path);
+        if (n.inUpper() && !n.metacopy()) Host.access(upper().host(path), mode);
+        else Host.access(layers.lower(n.lowers().get(0).layer()).host(n.lowers().get(0).rel()), mode & ~2);
+    }
+
+    public void chmod(String path, int mode) throws FsException {
+        mutate(() -> {
+            Node n = copyUp.copyUp(lookup.resolve(path), false);
+            if (n.top().isSymlink()) throw new FsException(Errno.EOPNOTSUPP, path);
+            Host.chmod(upper().host(path), mode);
+        });
+    }
+
+    public void chown(String path, int uid, int gid) throws FsException {
+        mutate(() -> {
+            copyUp.copyUp(lookup.resolve(path), false);
+            Host.lchown(upper().host(path), uid, gid);
+        });
+    }
+
+    public void utimens(String path, long aSec, long aNsec, long mSec, long mNsec) throws FsException {
+        mutate(() -> {
+            copyUp.copyUp(lookup.resolve(path), false);
+            Host.utimens(upper().host(path), aSec, aNsec, mSec, mNsec);
+        });
+    }
+
+    public void truncate(String path, long size) throws FsException {
+        mutate(() -> {
+            Node n = lookup.resolve(path);
+            if (n.isDir()) throw new FsException(Errno.EISDIR, path);
+            if (!n.top().isRegular()) throw new FsException(Errno.EINVAL, path);
+            copyUp.copyUp(n, true);
+            Host.truncate(upper().host(path), size);
+        });
+    }
+
+    // ---------------------------------------------------------------- xattrs
+
+    public byte[] getxattr(String path, String name) throws FsException {
+        Node n = lookup.resolve(path);
+        if (OverlayXattrs.isPrivate(name)) throw new FsException(Errno.ENODATA, name);
+        byte[] v = metaLayerGetxattr(n, name);
+        if (v == null) throw new FsException(Errno.ENODATA, name);
+        return v;
+    }
+
+    private byte[] metaLayerGetxattr(Node n, String name) throws FsException {
+        if (n.inUpper()) return layers.upper().getxattr(n.path(), name);
+        Node.Hit h = n.lowers().get(0);
+        return layers.lower(h.layer()).getxattr(h.rel(), name);
+    }
+
+    public List<String> listxattr(String path) throws FsException {
+        Node n = lookup.resolve(path);
+        List<String> names = n.inUpper() ? layers.upper().listxattr(path)
+                : layers.lower(n.lowers().get(0).layer()).listxattr(n.lowers().get(0).rel());
+        List<String> out = new ArrayList<>(names.size());
+        for (String x : names) if (!OverlayXattrs.isPrivate(x)) out.add(x);
+        return out;
+    }
+
+    public void setxattr(String path, String name, byte[] value, int flags) throws FsException {
+        if (OverlayXattrs.isPrivate(name)) throw new FsException(Errno.EPERM, name);
+        mutate(() -> {
+            Node n = lookup.resolve(path);
+            byte[] old = metaLayerGetxattr(n, name);
+            if ((flags & Host.XATTR_CREATE) != 0 && old != null) throw new FsException(Errno.EEXIST, name);
+            if ((flags & Host.XATTR_REPLACE) != 0 && old == null) throw new FsException(Errno.ENODATA, name);
+            copyUp.copyUp(n, false);
+            upper().setxattr(path, name, value, flags);
+        });
+    }
+
+    public void removexattr(String path, String name) throws FsException {
+        if (OverlayXattrs.isPrivate(name)) throw new FsException(Errno.EPERM, name);
+        mutate(() -> {
+            Node n = lookup.resolve(path);
+            if (metaLayerGetxattr(n, name) == null) throw new FsException(Errno.ENODATA, name);
+            copyUp.copyUp(n, false);
+            upper().removexattr(path, name);
+        });
+    }
+
+    // ---------------------------------------------------------------- open files
+
+    public UnionFile open(String path, int flags) throws FsException {
+        boolean write = (flags & Host.O_ACCMODE) != Host.O_RDONLY || (flags & Host.O_TRUNC) != 0;
+        Node n = lookup.resolve(path);
+        if (n.isDir() && write) throw new FsException(Errno.EISDIR, path);
+        int openFlags = flags & ~(Host.O_CREAT | Host.O_EXCL | Host.O_NOCTTY);
+        if (write) {
+            if (readOnly()) throw new FsException(Errno.EROFS, path);
+            ns.lock();
+            try {
+                n = copyUp.copyUp(lookup.resolve(path), true);
+                return new UnionFile(upper().open(path, openFlags, 0), inodes.of(n), true);
+            } finally {
+                ns.unlock();
+            }
+        }
+        if (n.inUpper() && !n.metacopy()) return new UnionFile(upper().open(path, openFlags, 0), inodes.of(n), false);
+        Node.Hit h = n.lowers().get(0);
+        int lowerFlags = openFlags & ~(Host.O_APPEND);
+        return new UnionFile(layers.lower(h.layer()).open(h.rel(), lowerFlags, 0), inodes.of(n), false);
+    }
+
+    /** open(O_CREAT): creates the file unless it exists (EEXIST with O_EXCL), then opens it. */
+    public UnionFile create(String path, int flags, int mode, Caller caller) throws FsException {
+        ns.lock();
+        try {
+            Node parent = parentDir(path);
+            Node existing = lookup.child(parent, Paths.name(path));
+            if (existing != null) {
+                if ((flags & Host.O_EXCL) != 0) throw new FsException(Errno.EEXIST, path);
+                return open(path, flags & ~Host.O_CREAT);
+            }
+            createObject(parent, path, Stat.S_IFREG | (mode & 07777), 0, null, caller);
+            Node n = lookup.resolve(path);
+            int openFlags = flags & ~(Host.O_CREAT | Host.O_EXCL | Host.O_TRUNC | Host.O_NOCTTY);
+            return new UnionFile(upper().open(path, openFlags, 0), inodes.of(n), true);
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- namespace
+
+    public void mkdir(String path, int mode, Caller caller) throws FsException {
+        mutate(() -> createNew(path, Stat.S_IFDIR | (mode & 07777), 0, null, caller));
+    }
+
+    public void mknod(String path, int mode, long rdev, Caller caller) throws FsException {
+        mutate(() -> createNew(path, mode, rdev, null, caller));
+    }
+
+    public void symlink(String target, String path, Caller caller) throws FsException {
+        mutate(() -> createNew(path, Stat.S_IFLNK | 0777, 0, target, caller));
+    }
+
+    private void createNew(String path, int mode, long rdev, String linkTarget, Caller caller) throws FsException {
+        Node parent = parentDir(path);
+        if (lookup.child(parent, Paths.name(path)) != null) throw new FsException(Errno.EEXIST, path);
+        createObject(parent, path, mode, rdev, linkTarget, caller);
+    }
+
+    private Node parentDir(String path) throws FsException {
+        if (path.isEmpty()) throw new FsException(Errno.EEXIST, "/");
+        Node parent = lookup.resolve(Paths.parent(path));
+        if (!parent.isDir()) throw new FsException(Errno.ENOTDIR, path);
+        if (Paths.name(path).length() > 255) throw new FsException(Errno.ENAMETOOLONG, path);
+        return parent;
+    }
+
+    /**
+     * Creates a new object at a name that is free in the union. If the upper layer holds a whiteout there, the object
+     * is built in the work directory and swapped in (a directory made over a whiteout is opaque, so the deleted lower
+     * directory stays deleted).
+     */
+    private void createObject(Node parent, String path, int mode, long rdev, String linkTarget, Caller caller)
+            throws FsException {
+        DirLayer upper = upper();
+        parent = copyUp.dir(parent);
+        String dst = upper.host(path);
+        Stat there = upper.lstat(path);
+        boolean overWhiteout = there != null; // the name is free in the union, so whatever is there hides a lower one
+        int gid = (parent.top().mode() & 02000) != 0 ? parent.top().gid() : caller.gid();
+        String at = overWhiteout ? upper.newTemp() : dst;
+        try {
+            makeNode(at, mode, rdev, linkTarget);
+            if (caller.uid() != 0 || gid != 0) Host.lchown(at, caller.uid(), gid);
+            if ((mode & Stat.S_IFMT) == Stat.S_IFDIR && (mode & 07000) != 0) Host.chmod(at, mode & 07777);
+            if (overWhiteout) {
+                if ((mode & Stat.S_IFMT) == Stat.S_IFDIR) {
+                    Host.setxattr(at, OverlayXattrs.OPAQUE, OverlayXattrs.YES, 0);
+                    Host.renameat2(at, dst, Host.RENAME_EXCHANGE);
+                    Host.unlink(at); // the whiteout, now in the work directory
+                } else {
+                    Host.rename(at, dst);
+                }
+            }
+        } catch (FsException e) {
+            if (overWhiteout) CopyUp.removeQuietly(at);
+            throw e;
+        }
+    }
+
+    private static void makeNode(String hostPath, int mode, long rdev, String linkTarget) throws FsException {
+        switch (mode & Stat.S_IFMT) {
+            case Stat.S_IFDIR -> Host.mkdir(hostPath, mode & 07777);
+            case Stat.S_IFLNK -> Host.symlink(linkTarget, hostPath);
+            case Stat.S_IFREG -> Host.close(Host.open(hostPath, Host.O_WRONLY | Host.O_CREAT | Host.O_EXCL, mode & 07777));
+            default -> Host.mknod(hostPath, mode, rdev);
+        }
+    }
+
+    public void link(String from, String to, Caller caller) throws FsException {
+        mutate(() -> {
+            Node src = lookup.resolve(from);
+            if (src.isDir()) throw new FsException(Errno.EPERM, from);
+            Node parent = parentDir(to);
+            if (lookup.child(parent, Paths.name(to)) != null) throw new FsException(Errno.EEXIST, to);
+            copyUp.copyUp(src, true);
+            DirLayer upper = upper();
+            copyUp.dir(lookup.resolve(Paths.parent(to)));
+            Stat there = upper.lstat(to);
+            if (there == null) {
+                Host.link(upper.host(from), upper.host(to));
+            } else {
+                String tmp = upper.newTemp();
+                Host.link(upper.host(from), tmp);
+                Host.rename(tmp, upper.host(to));
+            }
+        });
+    }
+
+    public void unlink(String path) throws FsException {
+        mutate(() -> {
+            Node n = lookup.resolve(path);
+            if (n.isDir()) throw new FsException(Errno.EISDIR, path);
+            remove(n);
+        });
+    }
+
+    public void rmdir(String path) throws FsException {
+        mutate(() -> {
+            if (path.isEmpty()) throw new FsException(Errno.EBUSY, "/");
+            Node n = lookup.resolve(path);
+            if (!n.isDir()) throw new FsException(Errno.ENOTDIR, path);
+            if (!readdir.isEmpty(n)) throw new FsException(Errno.ENOTEMPTY, path);
+            remove(n);
+        });
+    }
+
+    /** Removes a node from the union: the upper object goes, and a whiteout stays where a lower one would show. */
+    private void remove(Node n) throws FsException {
+        DirLayer upper = upper();
+        Node parent = copyUp.dir(lookup.resolve(Paths.parent(n.path())));
+        boolean needWhiteout = lookup.lowerPositive(parent, Paths.name(n.path()));
+        String dst = upper.host(n.path());
+        if (!n.inUpper()) {
+            upper.makeWhiteout(n.path());
+            return;
+        }
+        inodes.forget(n.upper());
+        if (needWhiteout) {
+            String tmp = upper.newTemp();
+            Host.mknod(tmp, Stat.S_IFCHR, 0);
+            if (n.isDir()) {
+                Host.renameat2(tmp, dst, Host.RENAME_EXCHANGE);
+                CopyUp.removeTree(tmp);
+            } else {
+                Host.rename(tmp, dst);
+            }
+        } else if (n.isDir()) {
+            String tmp = upper.newTemp();
+            Host.rename(dst, tmp); // may hold whiteouts of entries that no longer exist below
+            CopyUp.removeTree(tmp);
+        } else {
+            Host.unlink(dst);
+        }
+    }
+
+    public void rename(String from, String to, int flags) throws FsException {
+        mutate(() -> new Rename(this, layers, lookup, readdir, copyUp, inodes).rename(from, to, flags));
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    interface Mutation {
+        void run() throws FsException;
+    }
+
+    private void mutate(Mutation m) throws FsException {
+        upper();
+        ns.lock();
+        try {
+            m.run();
+        } finally {
+            ns.unlock();
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package io.strata.fuse;
+
+import io.strata.core.options.MountOptions;
+import io.strata.core.union.UnionFs;
+import jnr.ffi.Struct;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Serves a {@link UnionFs} at a mount point through libfuse 2 (jnr-fuse). The FUSE options are chosen here, by
+ * measurement (benchmarks/RESULTS.md): inode numbers from the union (use_ino), kernel-side permission checks,
+ * big writes, the page cache kept across opens (layers change only through the mount), short entry/attr caches.
+ */
+public final class FuseMount implements AutoCloseable {
+    private final StrataFuse fuse;
+    private final Path mountPoint;
+    private final Thread loop;
+
+    private FuseMount(StrataFuse fuse, Path mountPoint, Thread loop) {
+        this.fuse = fuse;
+        this.mountPoint = mountPoint;
+        this.loop = loop;
+    }
+
+    /** The libfuse argv (after the mount point) for these options. */
+    public static String[] fuseArgs(MountOptions o, String source) {
+        List<String> opts = new ArrayList<>(List.of("fsname=" + source.replace(",", "\\,"), "subtype=strata", "use_ino",
+                "default_permissions", "hard_remove", "big_writes", "max_write=131072", "kernel_cache",
+                "entry_timeout=1", "attr_timeout=1", "negative_timeout=1", "atomic_o_trunc"));
+        if (isRoot()) opts.add("allow_other");
+        if (o.readOnly()) opts.add("ro");
+        opts.addAll(o.fuseOptions());
+        List<String> args = new ArrayList<>(List.of("-o", String.join(",", opts)));
+        if (!"multi".equals(System.getProperty("strata.fuse.threads", "multi"))) args.add("-s");
+        return args.toArray(String[]::new);
+    }
+
+    private static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    private static StrataFuse adapter(UnionFs fs, MountOptions o) {
+        StrataFuse fuse = new StrataFuse(fs, o.uidMapping(), o.gidMapping());
+        // nullpath_ok | nopath | utime_omit_ok: handle-based calls do not need (or pay for) a path
+        var ops = fuse.operations();
+        Struct.getMemory(ops).putByte(flagsOffset(ops), (byte) 0x7);
+        return fuse;
+    }
+
+    /** Offset of libfuse's flag bitfield in struct fuse_operations (jnr-fuse declares it but hides the offset). */
+    private static long flagsOffset(Object ops) {
+        try {
+            Object member = ops.getClass().getField("flag_nullpath_ok").get(ops);
+            java.lang.reflect.Method offset = Class.forName("jnr.ffi.Struct$Member").getDeclaredMethod("offset");
+            offset.setAccessible(true);
+            return (long) offset.invoke(member);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("jnr-fuse layout changed: " + e, e);
+        }
+    }
+
+    /** Mounts and serves until the file system is unmounted (umount, fusermount3 -u, SIGTERM). */
+    public static void serve(UnionFs fs, MountOptions o, Path mountPoint, String source) {
+        StrataFuse fuse = adapter(fs, o);
+        fuse.mount(mountPoint, true, o.debug(), fuseArgs(o, source));
+    }
+
+    /** Mounts on a background thread and returns once the mount is live (tests, the store daemon). */
+    public static FuseMount start(UnionFs fs, MountOptions o, Path mountPoint, String source) {
+        StrataFuse fuse = adapter(fs, o);
+        String[] args = fuseArgs(o, source);
+        Thread t = new Thread(() -> fuse.mount(mountPoint, true, o.debug(), args), "fuse-" + mountPoint.getFileName());
+        t.setDaemon(true);
+        t.start();
+        if (!MountTable.awaitMounted(mountPoint, 20_000, null)) {
+            throw new IllegalStateException("mount at " + mountPoint + " did not appear");
+        }
+        return new FuseMount(fuse, mountPoint, t);
+    }
+
+    public Path mountPoint() {
+        return mountPoint;
+    }
+
+    /** Unmounts (lazily if busy) and waits for the FUSE loop to end. */
+    @Override
+    public void close() {
+        if (!MountTable.unmount(mountPoint, false)) MountTable.unmount(mountPoint, true);
+        MountTable.awaitUnmounted(mountPoint, 10_000);
+        try {
+            loop.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

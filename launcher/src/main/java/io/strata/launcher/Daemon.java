@@ -1,0 +1,54 @@
+package io.strata.launcher;
+
+import io.strata.fuse.MountTable;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A JVM cannot fork, so "mount and return" starts a detached child JVM (its own session, via setsid) that serves the
+ * mount, and waits until the mount shows in /proc/self/mountinfo, or the child dies (its error is shown).
+ */
+final class Daemon {
+    /** JVM settings for a serving process, chosen by measurement (FACTS.md: a default JVM grew past 1 GB RSS). */
+    static final List<String> JVM_FLAGS = List.of("-Xmx128m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-XX:CICompilerCount=1", "-Xshare:auto");
+
+    private Daemon() {
+    }
+
+    static void startAndAwaitMount(List<String> strataArgs, Path mountPoint) throws IOException, InterruptedException {
+        String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
+        List<String> cmd = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) cmd.add("/usr/bin/setsid"); // a new session, same pid: we can still watch it
+        cmd.add(java);
+        cmd.addAll(JVM_FLAGS);
+        String extra = System.getenv("STRATA_JVM_OPTS");
+        if (extra != null && !extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(strataArgs);
+        Path log = Files.createTempFile("strata-mount-", ".log");
+        Process p = new ProcessBuilder(cmd)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (MountTable.isMounted(mountPoint)) {
+                Files.deleteIfExists(log);
+                return;
+            }
+            if (!p.isAlive()) break;
+            Thread.sleep(10);
+        }
+        if (p.isAlive()) p.destroyForcibly();
+        String err = Files.readString(log, StandardCharsets.UTF_8).trim();
+        Files.deleteIfExists(log);
+        throw new UserError("mount at " + mountPoint + " failed" + (err.isEmpty() ? "" : ":\n" + err));
+    }
+}

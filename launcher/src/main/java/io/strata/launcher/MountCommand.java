@@ -1,0 +1,71 @@
+package io.strata.launcher;
+
+import io.strata.core.errno.FsException;
+import io.strata.core.layer.LayerStack;
+import io.strata.core.options.LayerDirs;
+import io.strata.core.options.MountOptions;
+import io.strata.core.union.UnionFs;
+import io.strata.fuse.FuseMount;
+import io.strata.fuse.MountTable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code strata mount -o lowerdir=L1:L2[,upperdir=U,workdir=W][,ro] MOUNTPOINT}: fuse-overlayfs' argv. */
+@Command(name = "mount", description = "Mount a union of directory layers (fuse-overlayfs options).")
+public final class MountCommand implements Callable<Integer> {
+    @Option(names = "-o", description = "Mount options: lowerdir=A:B (top first), upperdir=, workdir=, ro, metacopy=on|off, uidmapping=, gidmapping=")
+    List<String> options = new ArrayList<>();
+
+    @Option(names = "-f", description = "Stay in the foreground.")
+    boolean foreground;
+
+    @Option(names = "-d", description = "FUSE debug output (implies -f).")
+    boolean debug;
+
+    @Parameters(index = "0", description = "Mount point.")
+    Path mountPoint;
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> opts = new ArrayList<>(options);
+        if (debug) opts.add("debug");
+        return mount(opts, mountPoint, foreground || debug, mountPoint.toString());
+    }
+
+    /** Validates everything first (nothing is mounted on error), then serves here or in a detached child JVM. */
+    static int mount(List<String> opts, Path mountPoint, boolean foreground, String source) throws Exception {
+        MountOptions o = MountOptions.parse(opts);
+        LayerStack stack = LayerDirs.open(o);
+        Path mp = checkMountPoint(mountPoint);
+        if (!foreground) {
+            List<String> childArgs = new ArrayList<>(List.of("mount", "-f"));
+            for (String s : opts) childArgs.addAll(List.of("-o", s));
+            childArgs.add(mp.toString());
+            Daemon.startAndAwaitMount(childArgs, mp);
+            return 0;
+        }
+        UnionFs fs;
+        try {
+            fs = new UnionFs(stack);
+        } catch (FsException e) {
+            throw new UserError("cannot open the layers: " + e.getMessage());
+        }
+        FuseMount.serve(fs, o, mp, source);
+        return 0;
+    }
+
+    static Path checkMountPoint(Path mountPoint) {
+        Path mp = mountPoint.toAbsolutePath().normalize();
+        if (!Files.isDirectory(mp)) throw new UserError("mount point " + mountPoint + " is not a directory");
+        if (MountTable.isMounted(mp) && "fuse.strata".equals(MountTable.typeAt(mp)))
+            throw new UserError("a Strata union is already mounted at " + mp);
+        return mp;
+    }
+}

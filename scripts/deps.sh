@@ -1,0 +1,36 @@
+# Installs what Strata needs on a Debian machine (run as root), once: sourced by ./strata and ./test.sh.
+# need_deps runtime|build|test
+
+_missing=()
+_want() { # _want PACKAGE TEST-COMMAND...
+  local pkg=$1; shift
+  "$@" >/dev/null 2>&1 || _missing+=("$pkg")
+}
+
+need_deps() {
+  _missing=()
+  _want openjdk-17-jdk-headless command -v java
+  _want libfuse2 sh -c 'ldconfig -p | grep -q "libfuse.so.2 "'
+  _want fuse3 command -v fusermount3
+  _want util-linux command -v setsid
+  if [ "$1" = build ] || [ "$1" = test ]; then
+    _want maven command -v mvn
+    _want openjdk-17-jdk-headless command -v javac
+  fi
+  if [ "$1" = test ]; then
+    _want attr command -v getfattr
+    _want fuse-overlayfs command -v fuse-overlayfs
+    _want kmod command -v modprobe
+  fi
+  if [ ${#_missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+      echo "strata: missing packages (${_missing[*]}); run as root or install them" >&2
+      return 1
+    fi
+    echo "strata: installing ${_missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2 && apt-get install -y -qq "${_missing[@]}" >&2
+  fi
+  [ -e /dev/fuse ] || modprobe fuse 2>/dev/null || true
+  grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || true
+}
