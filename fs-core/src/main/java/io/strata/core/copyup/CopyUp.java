@@ -77,7 +77,12 @@ public final class CopyUp {
             Host.lchown(tmp, st.uid(), st.gid());
             if (!st.isSymlink()) Host.chmod(tmp, st.perms());
             Host.utimens(tmp, st.atimeSec(), st.atimeNsec(), st.mtimeSec(), st.mtimeNsec());
+            String parentHost = upper.host(Paths.parent(n.path()));
+            Stat parentBefore = Host.lstat(parentHost);
             Host.rename(tmp, upper.host(n.path()));
+            // a copy-up is no change of the parent: keep its times, as overlayfs does
+            Host.utimens(parentHost, parentBefore.atimeSec(), parentBefore.atimeNsec(), parentBefore.mtimeSec(),
+                    parentBefore.mtimeNsec());
         } catch (FsException e) {
             removeQuietly(tmp);
             throw e;

@@ -72,7 +72,8 @@ public final class DirLayer {
 
     /** Does this layer carry an OCI {@code .wh.NAME} marker for name in dir? (Lower layers only.) */
     public boolean hasOciWhiteout(String dirRel, String name) throws FsException {
-        return honourOciMarkers && Host.lstatOrNull(host(Paths.join(dirRel, Whiteouts.ociWhiteoutFor(name)))) != null;
+        if (!honourOciMarkers || Paths.nameBytes(name) + Whiteouts.OCI_PREFIX.length() > Paths.NAME_MAX) return false;
+        return Host.lstatOrNull(host(Paths.join(dirRel, Whiteouts.ociWhiteoutFor(name)))) != null;
     }
 
     public boolean isOpaque(String dirRel) throws FsException {

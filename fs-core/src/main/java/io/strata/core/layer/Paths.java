@@ -2,7 +2,16 @@ package io.strata.core.layer;
 
 /** Layer- and union-relative paths: "" is the root, components joined by '/', no leading or trailing slash. */
 public final class Paths {
+    /** Longest file name, in bytes (NAME_MAX). */
+    public static final int NAME_MAX = 255;
+
     private Paths() {
+    }
+
+    public static int nameBytes(String name) {
+        int n = name.length();
+        for (int i = 0; i < name.length(); i++) if (name.charAt(i) >= 0x80) return name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        return n;
     }
 
     public static String join(String dir, String name) {

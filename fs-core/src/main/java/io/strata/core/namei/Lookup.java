@@ -62,7 +62,7 @@ public final class Lookup {
 
     /** One component below a directory node, or null when the name does not exist in the union. */
     public Node child(Node parent, String name) throws FsException {
-        if (name.length() > 255) throw new FsException(Errno.ENAMETOOLONG, name);
+        if (Paths.nameBytes(name) > Paths.NAME_MAX) throw new FsException(Errno.ENAMETOOLONG, name);
         String path = Paths.join(parent.path(), name);
         Stat up = null;
         boolean metacopy = false;

@@ -247,7 +247,7 @@ public final class UnionFs {
         if (path.isEmpty()) throw new FsException(Errno.EEXIST, "/");
         Node parent = lookup.resolve(Paths.parent(path));
         if (!parent.isDir()) throw new FsException(Errno.ENOTDIR, path);
-        if (Paths.name(path).length() > 255) throw new FsException(Errno.ENAMETOOLONG, path);
+        if (Paths.nameBytes(Paths.name(path)) > Paths.NAME_MAX) throw new FsException(Errno.ENAMETOOLONG, path);
         return parent;
     }
 
