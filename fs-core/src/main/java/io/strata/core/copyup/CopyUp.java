@@ -23,11 +23,13 @@ public final class CopyUp {
     private final LayerStack layers;
     private final Lookup lookup;
     private final InodeNumbers inodes;
+    private final HardLinks hardLinks;
 
     public CopyUp(LayerStack layers, Lookup lookup, InodeNumbers inodes) {
         this.layers = layers;
         this.lookup = lookup;
         this.inodes = inodes;
+        this.hardLinks = new HardLinks(layers);
     }
 
     private DirLayer upper() throws FsException {
@@ -80,14 +82,38 @@ public final class CopyUp {
             String parentHost = upper.host(Paths.parent(n.path()));
             Stat parentBefore = Host.lstat(parentHost);
             Host.rename(tmp, upper.host(n.path()));
-            // a copy-up is no change of the parent: keep its times, as overlayfs does
-            Host.utimens(parentHost, parentBefore.atimeSec(), parentBefore.atimeNsec(), parentBefore.mtimeSec(),
-                    parentBefore.mtimeNsec());
+            keepTimes(parentHost, parentBefore);
         } catch (FsException e) {
             removeQuietly(tmp);
             throw e;
         }
+        if (!st.isDir() && st.nlink() > 1) linkOtherNames(n, src);
         return lookup.resolve(n.path());
+    }
+
+    /** A copy-up is no change of the parent: its times stay, as overlayfs keeps them. */
+    private static void keepTimes(String dirHost, Stat before) throws FsException {
+        Host.utimens(dirHost, before.atimeSec(), before.atimeNsec(), before.mtimeSec(), before.mtimeNsec());
+    }
+
+    /**
+     * Links the new upper object under every other name that shows the same lower inode, so the hard-linked file
+     * stays one file: a write through one name is seen through all, and st_nlink and st_ino agree.
+     */
+    private void linkOtherNames(Node n, Node.Hit src) throws FsException {
+        DirLayer upper = upper();
+        for (String alias : hardLinks.names(src.layer(), src.stat())) {
+            if (alias.equals(src.rel()) || alias.equals(n.path())) continue;
+            Node a = lookup.resolveOrNullQuietly(alias);
+            if (a == null || a.inUpper() || a.lowers().isEmpty()) continue;
+            Node.Hit h = a.lowers().get(0);
+            if (h.layer() != src.layer() || !h.rel().equals(alias)) continue; // shadowed or moved: another object
+            dir(lookup.resolve(Paths.parent(alias)));
+            String parentHost = upper.host(Paths.parent(alias));
+            Stat parentBefore = Host.lstat(parentHost);
+            Host.link(upper.host(n.path()), upper.host(alias));
+            keepTimes(parentHost, parentBefore);
+        }
     }
 
     private static void upperRedirect(String hostPath, String lowerRel) throws FsException {

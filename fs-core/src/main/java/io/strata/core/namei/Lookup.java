@@ -60,6 +60,16 @@ public final class Lookup {
         return child(parent, Paths.name(path));
     }
 
+    /** Like {@link #resolveOrNull}, but a missing or non-directory parent also answers null. */
+    public Node resolveOrNullQuietly(String path) throws FsException {
+        try {
+            return resolveOrNull(path);
+        } catch (FsException e) {
+            if (e.errno() == io.strata.core.errno.Errno.ENOENT || e.errno() == io.strata.core.errno.Errno.ENOTDIR) return null;
+            throw e;
+        }
+    }
+
     /** One component below a directory node, or null when the name does not exist in the union. */
     public Node child(Node parent, String name) throws FsException {
         if (Paths.nameBytes(name) > Paths.NAME_MAX) throw new FsException(Errno.ENAMETOOLONG, name);

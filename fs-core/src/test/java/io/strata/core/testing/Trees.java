@@ -107,7 +107,10 @@ public final class Trees {
     }
 
     public Trees hardlink(String rel, String existing) {
-        return fsDo(() -> Host.link(root.resolve(existing).toString(), root.resolve(rel).toString()));
+        return fsDo(() -> {
+            Files.createDirectories(root.resolve(rel).getParent());
+            Host.link(root.resolve(existing).toString(), root.resolve(rel).toString());
+        });
     }
 
     public Trees fifo(String rel) {

@@ -274,6 +274,26 @@ class UnionFsTest {
     }
 
     @Test
+    void aHardLinkedLowerFileStaysOneFileAfterCopyUp() throws Exception {
+        l1.file("bin/busybox", "v1").hardlink("bin/sh", "bin/busybox").hardlink("usr/ls", "bin/busybox").whiteout("gone");
+        l1.dir("usr").mtime("usr", 4242);
+        UnionFs fs = union();
+        long ino = fs.getattr("bin/sh").ino();
+        assertEquals(3, fs.getattr("bin/sh").nlink());
+        write(fs, "bin/sh", "v2", 0);
+        assertEquals("v2", read(fs, "bin/busybox"));
+        assertEquals("v2", read(fs, "usr/ls"));
+        assertEquals(3, fs.getattr("usr/ls").nlink());
+        assertEquals(ino, fs.getattr("bin/busybox").ino());
+        assertEquals(ino, fs.getattr("usr/ls").ino());
+        assertEquals(4242, fs.getattr("usr").mtimeSec(), "linking an alias in is no change of its directory");
+        assertEquals("v1", Files.readString(l1.path("usr/ls")));
+        fs.unlink("usr/ls");
+        assertEquals(2, fs.getattr("bin/sh").nlink());
+        assertEquals(ino, union().getattr("bin/busybox").ino(), "after a remount too");
+    }
+
+    @Test
     void newObjectsBelongToTheCaller() throws Exception {
         UnionFs fs = union();
         fs.mkdir("d", 0750, new Caller(1000, 1001));
