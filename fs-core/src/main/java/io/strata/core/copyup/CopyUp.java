@@ -51,8 +51,9 @@ public final class CopyUp {
     public Node copyUp(Node n, boolean needData) throws FsException {
         DirLayer upper = upper();
         if (n.inUpper()) {
-            if (needData && n.metacopy()) completeData(n);
-            else return n;
+            if (!needData || !n.metacopy()) return n;
+            completeData(n);
+            lookup.invalidate(n.path());
             return lookup.resolve(n.path());
         }
         Node parent = lookup.resolve(Paths.parent(n.path()));
@@ -87,6 +88,7 @@ public final class CopyUp {
             removeQuietly(tmp);
             throw e;
         }
+        lookup.invalidate(n.path());
         if (!st.isDir() && st.nlink() > 1) linkOtherNames(n, src);
         return lookup.resolve(n.path());
     }
@@ -112,6 +114,7 @@ public final class CopyUp {
             String parentHost = upper.host(Paths.parent(alias));
             Stat parentBefore = Host.lstat(parentHost);
             Host.link(upper.host(n.path()), upper.host(alias));
+            lookup.invalidate(alias);
             keepTimes(parentHost, parentBefore);
         }
     }

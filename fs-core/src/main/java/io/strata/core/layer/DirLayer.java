@@ -9,7 +9,10 @@ import io.strata.core.xattr.OverlayXattrs;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -25,6 +28,12 @@ public final class DirLayer {
     private final String work; // null for lower layers
     private final boolean honourOciMarkers;
     private final AtomicLong tempCounter = new AtomicLong();
+    /** Lower layers never change: what each directory says about itself is read once. */
+    private final ConcurrentHashMap<String, DirMarks> lowerDirMarks = new ConcurrentHashMap<>();
+
+    /** A lower directory's overlay markers: opaque (either form), redirect, and the names its OCI markers delete. */
+    private record DirMarks(boolean opaque, String redirect, Set<String> ociWhiteouts) {
+    }
 
     private DirLayer(String root, String work, boolean honourOciMarkers) {
         this.root = stripSlash(root);
@@ -72,20 +81,53 @@ public final class DirLayer {
 
     /** Does this layer carry an OCI {@code .wh.NAME} marker for name in dir? (Lower layers only.) */
     public boolean hasOciWhiteout(String dirRel, String name) throws FsException {
-        if (!honourOciMarkers || Paths.nameBytes(name) + Whiteouts.OCI_PREFIX.length() > Paths.NAME_MAX) return false;
-        return Host.lstatOrNull(host(Paths.join(dirRel, Whiteouts.ociWhiteoutFor(name)))) != null;
+        return honourOciMarkers && marks(dirRel).ociWhiteouts().contains(name);
     }
 
     public boolean isOpaque(String dirRel) throws FsException {
-        byte[] v = Host.getxattr(host(dirRel), OverlayXattrs.OPAQUE);
-        if (v != null && Arrays.equals(v, OverlayXattrs.YES)) return true;
-        return honourOciMarkers && Host.lstatOrNull(host(Paths.join(dirRel, Whiteouts.OCI_OPAQUE))) != null;
+        if (work == null) return marks(dirRel).opaque();
+        return isOpaqueXattr(dirRel);
     }
 
-    /** The {@code trusted.overlay.redirect} of a directory or metacopy file, or null. */
-    public String redirect(String rel) throws FsException {
+    private boolean isOpaqueXattr(String dirRel) throws FsException {
+        byte[] v = Host.getxattr(host(dirRel), OverlayXattrs.OPAQUE);
+        return v != null && Arrays.equals(v, OverlayXattrs.YES);
+    }
+
+    /** The {@code trusted.overlay.redirect} of a directory, or null. */
+    public String dirRedirect(String dirRel) throws FsException {
+        return work == null ? marks(dirRel).redirect() : redirectXattr(dirRel);
+    }
+
+    /** The {@code trusted.overlay.redirect} of a metacopy file, or null. */
+    public String fileRedirect(String rel) throws FsException {
+        return redirectXattr(rel);
+    }
+
+    private String redirectXattr(String rel) throws FsException {
         byte[] v = Host.getxattr(host(rel), OverlayXattrs.REDIRECT);
         return v == null ? null : new String(v, StandardCharsets.UTF_8);
+    }
+
+    private DirMarks marks(String dirRel) throws FsException {
+        DirMarks m = lowerDirMarks.get(dirRel);
+        if (m != null) return m;
+        boolean ociOpaque = false;
+        Set<String> wh = Set.of();
+        if (honourOciMarkers) {
+            for (String name : Host.list(host(dirRel))) {
+                if (!Whiteouts.isOciMarker(name)) continue;
+                if (name.equals(Whiteouts.OCI_OPAQUE)) {
+                    ociOpaque = true;
+                } else {
+                    if (wh.isEmpty()) wh = new HashSet<>();
+                    wh.add(name.substring(Whiteouts.OCI_PREFIX.length()));
+                }
+            }
+        }
+        m = new DirMarks(ociOpaque || isOpaqueXattr(dirRel), redirectXattr(dirRel), wh);
+        lowerDirMarks.put(dirRel, m);
+        return m;
     }
 
     public boolean isMetacopy(String rel) throws FsException {

@@ -9,16 +9,53 @@ import io.strata.core.layer.LayerStack;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Path resolution across layers, one component at a time (overlayfs' namei.c): whiteouts end a lookup, opaque
  * directories stop the descent into lower layers, redirects send it elsewhere, a non-directory hides everything below.
+ *
+ * <p>Resolved nodes are cached like dentries: the structure of a path (which layers hold it, with which markers) only
+ * changes through the union's own calls, which bracket themselves with {@link #beginChange}/{@link #endChange} and
+ * {@link #invalidate} what they touch. Attributes that change without a structural change (size, times) are read
+ * afresh by the caller; only the structure is trusted from the cache.
  */
 public final class Lookup {
+    private static final int CACHE_MAX = 200_000;
+
     private final LayerStack layers;
+    private final ConcurrentHashMap<String, Node> cache = new ConcurrentHashMap<>();
+    /** Odd while a change is under way: a lookup that overlaps a change is not cached (a seqlock). */
+    private final AtomicLong changes = new AtomicLong();
 
     public Lookup(LayerStack layers) {
         this.layers = layers;
+    }
+
+    /** Call before changing the layers (under the union's namespace lock). */
+    public void beginChange() {
+        changes.incrementAndGet();
+    }
+
+    public void endChange() {
+        changes.incrementAndGet();
+    }
+
+    /** Forgets what is cached for path (and, for a directory, everything below it). */
+    public void invalidate(String path) {
+        Node old = cache.remove(path);
+        if (old != null && old.isDir()) {
+            String prefix = path.isEmpty() ? "" : path + "/";
+            cache.keySet().removeIf(k -> k.startsWith(prefix));
+        }
+    }
+
+    private void remember(String path, Node n, long seq) {
+        if ((seq & 1) != 0 || changes.get() != seq) return;
+        if (cache.size() >= CACHE_MAX) cache.clear();
+        cache.put(path, n);
+        if (changes.get() != seq) cache.remove(path, n);
     }
 
     public Node root() throws FsException {
@@ -37,19 +74,19 @@ public final class Lookup {
 
     /** Resolves a union path; ENOENT or ENOTDIR as the kernel would answer. */
     public Node resolve(String path) throws FsException {
-        Node n = root();
-        if (path.isEmpty()) return n;
-        int start = 0;
-        while (true) {
-            int slash = path.indexOf('/', start);
-            String name = slash < 0 ? path.substring(start) : path.substring(start, slash);
-            if (!n.isDir()) throw new FsException(Errno.ENOTDIR, path);
-            Node c = child(n, name);
-            if (c == null) throw new FsException(Errno.ENOENT, path);
-            n = c;
-            if (slash < 0) return n;
-            start = slash + 1;
+        Node n = cache.get(path);
+        if (n != null) return n;
+        long seq = changes.get();
+        if (path.isEmpty()) {
+            n = root();
+        } else {
+            Node parent = resolve(Paths.parent(path));
+            if (!parent.isDir()) throw new FsException(Errno.ENOTDIR, path);
+            n = child(parent, Paths.name(path));
+            if (n == null) throw new FsException(Errno.ENOENT, path);
         }
+        remember(path, n, seq);
+        return n;
     }
 
     /** Resolves a path, or null when it does not exist (its parent must). */
@@ -85,10 +122,10 @@ public final class Lookup {
                 up = st;
                 if (st.isDir()) {
                     if (upper.isOpaque(path)) return new Node(path, up, List.of(), path, false);
-                    redirect = upper.redirect(path);
+                    redirect = upper.dirRedirect(path);
                 } else if (st.isRegular() && layers.metacopy() && upper.isMetacopy(path)) {
                     metacopy = true;
-                    redirect = upper.redirect(path);
+                    redirect = upper.fileRedirect(path);
                 } else {
                     return new Node(path, up, List.of(), path, false);
                 }
@@ -128,7 +165,7 @@ public final class Lookup {
                 }
                 if (st.isDir()) {
                     if (l.isOpaque(rel)) break;
-                    String r = l.redirect(rel);
+                    String r = l.dirRedirect(rel);
                     if (r != null) {
                         lowerPath = r.startsWith("/") ? Paths.fromAbsolute(r) : Paths.join(Paths.parent(rel), r);
                         redirected = true;

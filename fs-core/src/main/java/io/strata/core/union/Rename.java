@@ -29,7 +29,7 @@ final class Rename {
     private final CopyUp copyUp;
     private final InodeNumbers inodes;
 
-    Rename(UnionFs fs, LayerStack layers, Lookup lookup, MergedReaddir readdir, CopyUp copyUp, InodeNumbers inodes) {
+    Rename(LayerStack layers, Lookup lookup, MergedReaddir readdir, CopyUp copyUp, InodeNumbers inodes) {
         this.layers = layers;
         this.lookup = lookup;
         this.readdir = readdir;

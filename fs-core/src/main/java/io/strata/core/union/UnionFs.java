@@ -72,7 +72,9 @@ public final class UnionFs {
     }
 
     private Stat attrs(Node n) throws FsException {
-        Stat st = n.top().withIno(inodes.of(n));
+        // structure comes from the lookup cache; an upper object's attributes are read afresh (lowers never change)
+        Stat fresh = n.inUpper() ? Host.lstat(layers.upper().host(n.path())) : n.top();
+        Stat st = fresh.withIno(inodes.of(n));
         if (n.isMerged()) st = st.withNlink(1); // like overlayfs: a merged directory's link count is unknown
         if (n.metacopy()) st = st.withBlocks(n.lowers().get(0).stat().blocks());
         return st;
@@ -189,14 +191,10 @@ public final class UnionFs {
         if (n.isDir() && write) throw new FsException(Errno.EISDIR, path);
         int openFlags = flags & ~(Host.O_CREAT | Host.O_EXCL | Host.O_NOCTTY);
         if (write) {
-            if (readOnly()) throw new FsException(Errno.EROFS, path);
-            ns.lock();
-            try {
-                n = copyUp.copyUp(lookup.resolve(path), true);
-                return new UnionFile(upper().open(path, openFlags, 0), inodes.of(n), true);
-            } finally {
-                ns.unlock();
-            }
+            return change(() -> {
+                Node up = copyUp.copyUp(lookup.resolve(path), true);
+                return new UnionFile(upper().open(path, openFlags, 0), inodes.of(up), true);
+            });
         }
         if (n.inUpper() && !n.metacopy()) return new UnionFile(upper().open(path, openFlags, 0), inodes.of(n), false);
         Node.Hit h = n.lowers().get(0);
@@ -206,8 +204,7 @@ public final class UnionFs {
 
     /** open(O_CREAT): creates the file unless it exists (EEXIST with O_EXCL), then opens it. */
     public UnionFile create(String path, int flags, int mode, Caller caller) throws FsException {
-        ns.lock();
-        try {
+        return change(() -> {
             Node parent = parentDir(path);
             Node existing = lookup.child(parent, Paths.name(path));
             if (existing != null) {
@@ -218,9 +215,7 @@ public final class UnionFs {
             Node n = lookup.resolve(path);
             int openFlags = flags & ~(Host.O_CREAT | Host.O_EXCL | Host.O_TRUNC | Host.O_NOCTTY);
             return new UnionFile(upper().open(path, openFlags, 0), inodes.of(n), true);
-        } finally {
-            ns.unlock();
-        }
+        });
     }
 
     // ---------------------------------------------------------------- namespace
@@ -263,7 +258,8 @@ public final class UnionFs {
         String dst = upper.host(path);
         Stat there = upper.lstat(path);
         boolean overWhiteout = there != null; // the name is free in the union, so whatever is there hides a lower one
-        int gid = (parent.top().mode() & 02000) != 0 ? parent.top().gid() : caller.gid();
+        Stat parentNow = Host.lstat(upper.host(parent.path()));
+        int gid = (parentNow.mode() & 02000) != 0 ? parentNow.gid() : caller.gid();
         String at = overWhiteout ? upper.newTemp() : dst;
         try {
             makeNode(at, mode, rdev, linkTarget);
@@ -281,6 +277,8 @@ public final class UnionFs {
         } catch (FsException e) {
             if (overWhiteout) CopyUp.removeQuietly(at);
             throw e;
+        } finally {
+            lookup.invalidate(path);
         }
     }
 
@@ -310,6 +308,7 @@ public final class UnionFs {
                 Host.link(upper.host(from), tmp);
                 Host.rename(tmp, upper.host(to));
             }
+            lookup.invalidate(to);
         });
     }
 
@@ -337,6 +336,7 @@ public final class UnionFs {
         Node parent = copyUp.dir(lookup.resolve(Paths.parent(n.path())));
         boolean needWhiteout = lookup.lowerPositive(parent, Paths.name(n.path()));
         String dst = upper.host(n.path());
+        lookup.invalidate(n.path());
         if (!n.inUpper()) {
             upper.makeWhiteout(n.path());
             return;
@@ -361,7 +361,14 @@ public final class UnionFs {
     }
 
     public void rename(String from, String to, int flags) throws FsException {
-        mutate(() -> new Rename(this, layers, lookup, readdir, copyUp, inodes).rename(from, to, flags));
+        mutate(() -> {
+            try {
+                new Rename(layers, lookup, readdir, copyUp, inodes).rename(from, to, flags);
+            } finally {
+                lookup.invalidate(from);
+                lookup.invalidate(to);
+            }
+        });
     }
 
     // ---------------------------------------------------------------- plumbing
@@ -370,12 +377,26 @@ public final class UnionFs {
         void run() throws FsException;
     }
 
+    interface Change<T> {
+        T run() throws FsException;
+    }
+
     private void mutate(Mutation m) throws FsException {
+        change(() -> {
+            m.run();
+            return null;
+        });
+    }
+
+    /** Runs a change of the layers: one at a time, and lookups that overlap it are not cached. */
+    private <T> T change(Change<T> c) throws FsException {
         upper();
         ns.lock();
+        lookup.beginChange();
         try {
-            m.run();
+            return c.run();
         } finally {
+            lookup.endChange();
             ns.unlock();
         }
     }
