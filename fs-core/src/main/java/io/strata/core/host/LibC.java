@@ -77,4 +77,6 @@ public interface LibC {
     int faccessat(int dirfd, String path, int mode, int flags);
 
     int umask(int mask);
+
+    @ssize_t long getdents64(int fd, Pointer dirp, @size_t long count);
 }

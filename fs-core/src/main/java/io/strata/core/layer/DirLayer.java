@@ -32,8 +32,10 @@ public final class DirLayer {
     private final ConcurrentHashMap<String, DirMarks> lowerDirMarks = new ConcurrentHashMap<>();
 
     /** A lower directory's overlay markers: opaque (either form), redirect, and the names its OCI markers delete. */
-    private record DirMarks(boolean opaque, String redirect, Set<String> ociWhiteouts) {
+    private record DirMarks(boolean opaque, boolean xwhiteouts, String redirect, Set<String> ociWhiteouts) {
     }
+
+    private static final byte[] X = {'x'};
 
     private DirLayer(String root, String work, boolean honourOciMarkers) {
         this.root = stripSlash(root);
@@ -73,10 +75,25 @@ public final class DirLayer {
         return Host.lstatOrNull(host(rel));
     }
 
-    /** Is the object at rel (whose stat is st) a whiteout in this layer's own format? */
+    /**
+     * Is the object at rel (whose stat is st) a whiteout in this layer's own format? A character device 0/0; in a lower
+     * directory marked {@code trusted.overlay.opaque=x} (kernel 6.7's rule), also an empty file with
+     * {@code trusted.overlay.whiteout}.
+     */
     public boolean isWhiteout(String rel, Stat st) throws FsException {
         if (Whiteouts.isWhiteoutDevice(st)) return true;
-        return Whiteouts.mayBeXattrWhiteout(st) && Host.getxattr(host(rel), OverlayXattrs.WHITEOUT) != null;
+        return Whiteouts.mayBeXattrWhiteout(st) && work == null && marks(Paths.parent(rel)).xwhiteouts()
+                && Host.getxattr(host(rel), OverlayXattrs.WHITEOUT) != null;
+    }
+
+    /** The same question for a directory entry, asking the filesystem again only when d_type leaves it open. */
+    public boolean isWhiteout(String dirRel, Host.DirEntry e) throws FsException {
+        int t = e.type();
+        if (t == Host.DT_DIR || t == Host.DT_LNK || t == Host.DT_FIFO || t == Host.DT_SOCK || t == Host.DT_BLK) return false;
+        if (t == Host.DT_REG && (work != null || !marks(dirRel).xwhiteouts())) return false;
+        String rel = Paths.join(dirRel, e.name());
+        Stat st = lstat(rel);
+        return st != null && isWhiteout(rel, st);
     }
 
     /** Does this layer carry an OCI {@code .wh.NAME} marker for name in dir? (Lower layers only.) */
@@ -125,7 +142,9 @@ public final class DirLayer {
                 }
             }
         }
-        m = new DirMarks(ociOpaque || isOpaqueXattr(dirRel), redirectXattr(dirRel), wh);
+        byte[] opaque = Host.getxattr(host(dirRel), OverlayXattrs.OPAQUE);
+        m = new DirMarks(ociOpaque || Arrays.equals(opaque, OverlayXattrs.YES), Arrays.equals(opaque, X),
+                redirectXattr(dirRel), wh);
         lowerDirMarks.put(dirRel, m);
         return m;
     }
@@ -141,6 +160,10 @@ public final class DirLayer {
 
     public List<String> list(String dirRel) throws FsException {
         return Host.list(host(dirRel));
+    }
+
+    public List<Host.DirEntry> listTyped(String dirRel) throws FsException {
+        return Host.listTyped(host(dirRel));
     }
 
     public String readlink(String rel) throws FsException {

@@ -1,10 +1,9 @@
 package io.strata.core.readdir;
 
 import io.strata.core.errno.FsException;
-import io.strata.core.host.Stat;
+import io.strata.core.host.Host;
 import io.strata.core.layer.DirLayer;
 import io.strata.core.layer.LayerStack;
-import io.strata.core.layer.Paths;
 import io.strata.core.namei.Node;
 import io.strata.core.whiteout.Whiteouts;
 
@@ -32,27 +31,23 @@ public final class MergedReaddir {
         boolean single = dir.lowers().size() + (dir.inUpper() ? 1 : 0) == 1;
         if (dir.inUpper()) {
             DirLayer upper = layers.upper();
-            for (String name : upper.list(dir.path())) {
-                String rel = Paths.join(dir.path(), name);
-                Stat st = upper.lstat(rel);
-                if (st == null) continue; // removed while listing
-                if (upper.isWhiteout(rel, st)) hidden.add(name);
+            for (Host.DirEntry e : upper.listTyped(dir.path())) {
+                String name = e.name();
+                if (upper.isWhiteout(dir.path(), e)) hidden.add(name);
                 else if (single || seen.add(name)) out.add(name);
             }
         }
         for (Node.Hit h : dir.lowers()) {
             DirLayer l = layers.lower(h.layer());
             Set<String> hiddenBelow = new HashSet<>();
-            for (String name : l.list(h.rel())) {
+            for (Host.DirEntry e : l.listTyped(h.rel())) {
+                String name = e.name();
                 if (l.isMarkerName(name)) {
                     if (!name.equals(Whiteouts.OCI_OPAQUE)) hiddenBelow.add(name.substring(Whiteouts.OCI_PREFIX.length()));
                     continue;
                 }
                 if (hidden.contains(name) || (!single && seen.contains(name))) continue;
-                String rel = Paths.join(h.rel(), name);
-                Stat st = l.lstat(rel);
-                if (st == null) continue;
-                if (l.isWhiteout(rel, st)) {
+                if (l.isWhiteout(h.rel(), e)) {
                     hiddenBelow.add(name);
                     continue;
                 }

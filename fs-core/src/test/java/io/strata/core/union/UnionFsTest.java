@@ -72,10 +72,14 @@ class UnionFsTest {
     @Test
     void honoursEveryWhiteoutForm() throws Exception {
         l1.whiteout("dev0").ociWhiteout("oci").file("keep", "k");
-        l1.file("xw", "").xattr("xw", OverlayXattrs.WHITEOUT, "y");
+        l1.file("xw", "").xattr("xw", OverlayXattrs.WHITEOUT, "y").xattr("", OverlayXattrs.OPAQUE, "x");
+        l1.file("plain/xw", "").xattr("plain/xw", OverlayXattrs.WHITEOUT, "y");
+        l2.file("plain/xw", "shown: the directory is not marked opaque=x");
         l2.file("dev0", "hidden").file("oci", "hidden").file("xw", "hidden").file("keep", "below");
         UnionFs fs = union();
-        assertEquals("keep", sorted(fs.readdir("")), "whiteouts and .wh. markers are hidden, and so is what they delete");
+        assertEquals("keep,plain", sorted(fs.readdir("")), "whiteouts and .wh. markers are hidden, and so is what they delete");
+        assertEquals("xw", sorted(fs.readdir("plain")));
+        assertEquals(0, fs.getattr("plain/xw").size(), "an unmarked directory's xattr-whiteout file is an ordinary file");
         assertEquals(Errno.ENOENT, errnoOf(() -> fs.getattr("dev0")));
         assertEquals(Errno.ENOENT, errnoOf(() -> fs.getattr("oci")));
         assertEquals(Errno.ENOENT, errnoOf(() -> fs.getattr("xw")));

@@ -1,0 +1,133 @@
+package io.strata.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** The harness' command line: scale knobs, which columns to run, and how Strata is started. */
+final class BenchOptions {
+    static final String USAGE = """
+            usage: benchmarks/run.sh [options]
+              --reps N               repetitions per workload (default 3); columns are interleaved in every repetition
+              --size-gib X           size of the big lower file and of the written files (default 1)
+              --files N              entries of the walked tree, over 2 lowers (default 50000)
+              --untar-files N        files in the tarball extracted into the union (default 20000)
+              --rm-files N           entries of the lower tree removed with rm -rf (default 10000)
+              --rand-reads N         4 KiB random reads per random-read run (default 20000)
+              --quick                smoke run: 128 MiB, 5000/2000/1000 files, 2000 reads, 2 repetitions
+              --only LIST            columns to run, comma-separated: overlayfs,fuse-overlayfs,strata (default all)
+              --strata-opts OPTS     extra -o options for the strata column (e.g. entry_timeout=5,attr_timeout=5)
+              --strata-jvm FLAGS     STRATA_JVM_OPTS for the strata column's server (default: $STRATA_JVM_OPTS)
+              --strata-variant SPEC  one more Strata column, interleaved with the others; SPEC is
+                                     LABEL[:jvm=FLAGS][;opts=OPTS], e.g. 'single:jvm=-Dstrata.fuse.threads=single'
+              --jar PATH             the Strata CLI jar (default launcher/target/strata.jar, copied before the run)
+              --cli-jvm FLAGS        JVM flags of the `strata mount` CLI process (default as ./strata:
+                                     -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto)
+              --workloads LIST       run only these workloads (ids as printed in the table), comma-separated
+              --out FILE             markdown output (default benchmarks/results-latest.md)
+              --scratch DIR          scratch directory to create and delete (default: a new one under /var/tmp)
+              --keep-scratch         do not delete the scratch directory (debugging)
+            """;
+
+    /** One Strata column: its label, the server's extra JVM flags and the extra mount options. */
+    record StrataVariant(String label, String jvmFlags, String mountOpts) {
+    }
+
+    int reps = 3;
+    long bigFileBytes = 1L << 30;
+    int walkFiles = 50_000;
+    int untarFiles = 20_000;
+    int rmFiles = 10_000;
+    int randReads = 20_000;
+    boolean quick;
+    Set<String> only = new LinkedHashSet<>(List.of("overlayfs", "fuse-overlayfs", "strata"));
+    String strataOpts = "";
+    String strataJvm = envOr("STRATA_JVM_OPTS", "");
+    final List<StrataVariant> variants = new ArrayList<>();
+    Path jar = Path.of("launcher/target/strata.jar");
+    String cliJvm = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto";
+    Set<String> workloads; // null = all
+    Path out = Path.of("benchmarks/results-latest.md");
+    Path scratch; // null = create one under /var/tmp
+    boolean keepScratch;
+    List<String> args = List.of();
+
+    private static String envOr(String name, String dflt) {
+        String v = System.getenv(name);
+        return v == null ? dflt : v.trim();
+    }
+
+    static BenchOptions parse(String[] args) {
+        BenchOptions o = new BenchOptions();
+        o.args = List.of(args);
+        boolean sizeSet = false, filesSet = false, untarSet = false, rmSet = false, readsSet = false, repsSet = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--reps" -> { o.reps = Integer.parseInt(value(args, ++i, a)); repsSet = true; }
+                case "--size-gib" -> {
+                    o.bigFileBytes = Math.max(1, Math.round(Double.parseDouble(value(args, ++i, a)) * 1024)) << 20;
+                    sizeSet = true;
+                }
+                case "--files" -> { o.walkFiles = Integer.parseInt(value(args, ++i, a)); filesSet = true; }
+                case "--untar-files" -> { o.untarFiles = Integer.parseInt(value(args, ++i, a)); untarSet = true; }
+                case "--rm-files" -> { o.rmFiles = Integer.parseInt(value(args, ++i, a)); rmSet = true; }
+                case "--rand-reads" -> { o.randReads = Integer.parseInt(value(args, ++i, a)); readsSet = true; }
+                case "--quick" -> o.quick = true;
+                case "--only" -> {
+                    o.only = new LinkedHashSet<>(List.of(value(args, ++i, a).split(",")));
+                    for (String c : o.only)
+                        if (!List.of("overlayfs", "fuse-overlayfs", "strata").contains(c))
+                            throw new IllegalArgumentException("--only: unknown column " + c);
+                }
+                case "--strata-opts" -> o.strataOpts = value(args, ++i, a);
+                case "--strata-jvm" -> o.strataJvm = value(args, ++i, a);
+                case "--strata-variant" -> o.variants.add(variant(value(args, ++i, a)));
+                case "--jar" -> o.jar = Path.of(value(args, ++i, a));
+                case "--cli-jvm" -> o.cliJvm = value(args, ++i, a);
+                case "--workloads" -> o.workloads = new LinkedHashSet<>(List.of(value(args, ++i, a).split(",")));
+                case "--out" -> o.out = Path.of(value(args, ++i, a));
+                case "--scratch" -> o.scratch = Path.of(value(args, ++i, a));
+                case "--keep-scratch" -> o.keepScratch = true;
+                case "-h", "--help" -> {
+                    System.out.print(USAGE);
+                    System.exit(0);
+                }
+                default -> throw new IllegalArgumentException("unknown argument " + a + "\n" + USAGE);
+            }
+        }
+        if (o.quick) { // explicit knobs still win
+            if (!sizeSet) o.bigFileBytes = 128L << 20;
+            if (!filesSet) o.walkFiles = 5_000;
+            if (!untarSet) o.untarFiles = 2_000;
+            if (!rmSet) o.rmFiles = 1_000;
+            if (!readsSet) o.randReads = 2_000;
+            if (!repsSet) o.reps = 2;
+        }
+        if (o.reps < 1) throw new IllegalArgumentException("--reps must be >= 1");
+        return o;
+    }
+
+    private static String value(String[] args, int i, String name) {
+        if (i >= args.length) throw new IllegalArgumentException(name + " needs a value");
+        return args[i];
+    }
+
+    /** LABEL[:jvm=FLAGS][;opts=OPTS] */
+    static StrataVariant variant(String spec) {
+        int colon = spec.indexOf(':');
+        String label = colon < 0 ? spec : spec.substring(0, colon);
+        String jvm = "", opts = "";
+        if (colon >= 0) {
+            for (String part : spec.substring(colon + 1).split(";")) {
+                if (part.startsWith("jvm=")) jvm = part.substring(4);
+                else if (part.startsWith("opts=")) opts = part.substring(5);
+                else if (!part.isBlank()) throw new IllegalArgumentException("--strata-variant: cannot read '" + part + "'");
+            }
+        }
+        if (!label.matches("[A-Za-z0-9_.+-]+")) throw new IllegalArgumentException("--strata-variant: bad label " + label);
+        return new StrataVariant("strata-" + label, jvm, opts);
+    }
+}

@@ -1,0 +1,300 @@
+package io.strata.bench;
+
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalLong;
+
+/**
+ * The side-by-side benchmark: the same workloads on kernel overlayfs, fuse-overlayfs and Strata in one run, each
+ * over its own identical copy of the lower trees, interleaved per repetition so that the noise of a shared machine
+ * hits all columns alike; reported as time ratios against kernel overlayfs. Run as root through benchmarks/run.sh.
+ */
+public final class SideBySide {
+    private final BenchOptions opts;
+    private final Path scratch;
+    private final List<Union> unions = new ArrayList<>();
+    private final Results results;
+    private final List<String> problems = new ArrayList<>();
+    private boolean cleanedUp;
+
+    private SideBySide(BenchOptions opts, Path scratch) {
+        this.opts = opts;
+        this.scratch = scratch;
+        Path jarCopy = scratch.resolve("strata.jar");
+        if (opts.only.contains("overlayfs")) unions.add(new Union.KernelOverlay(scratch));
+        if (opts.only.contains("fuse-overlayfs")) unions.add(new Union.FuseOverlayfs(scratch));
+        if (opts.only.contains("strata"))
+            unions.add(new Union.Strata("strata", scratch, jarCopy, opts.cliJvm, opts.strataJvm, opts.strataOpts));
+        for (BenchOptions.StrataVariant v : opts.variants)
+            unions.add(new Union.Strata(v.label(), scratch, jarCopy, opts.cliJvm, v.jvmFlags(), v.mountOpts()));
+        if (unions.isEmpty()) throw new IllegalArgumentException("no columns to run");
+        this.results = new Results(unions.stream().map(u -> u.label).toList());
+    }
+
+    public static void main(String[] args) throws Exception {
+        BenchOptions opts;
+        try {
+            opts = BenchOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (!"root".equals(System.getProperty("user.name"))) {
+            System.err.println("bench: run as root (mount, drop_caches)");
+            System.exit(2);
+        }
+        Path scratch = opts.scratch != null ? Files.createDirectories(opts.scratch)
+                : Files.createTempDirectory(Path.of("/var/tmp"), "strata-bench-");
+        try (var s = Files.list(scratch)) {
+            if (s.findAny().isPresent()) {
+                System.err.println("bench: scratch directory " + scratch + " is not empty");
+                System.exit(2);
+            }
+        }
+        SideBySide bench = new SideBySide(opts, scratch);
+        Thread hook = new Thread(bench::cleanup, "bench-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C: unmount everything, stop every server, delete scratch
+        int status = bench.run();
+        System.exit(status);
+    }
+
+    private static void log(String fmt, Object... args) {
+        System.err.println(String.format(Locale.ROOT, "bench: " + fmt, args));
+    }
+
+    private int run() {
+        long start = System.nanoTime();
+        String started = ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME);
+        String loadBefore = Shell.output("cat", "/proc/loadavg");
+        List<Workloads.Workload> workloads = List.of();
+        Throwable failure = null;
+        LowerTrees trees = new LowerTrees(scratch, opts.bigFileBytes);
+        try {
+            if (unions.stream().anyMatch(u -> u instanceof Union.Strata)) {
+                if (!Files.isRegularFile(opts.jar)) throw new IllegalStateException("no Strata jar at " + opts.jar + " (build it)");
+                // a snapshot: others may rebuild the jar while this runs
+                Files.copy(opts.jar, scratch.resolve("strata.jar"), StandardCopyOption.COPY_ATTRIBUTES);
+            }
+            log("scratch %s; building the lower trees (%d MiB file, %d/%d/%d files)", scratch, opts.bigFileBytes >> 20,
+                    opts.walkFiles, opts.untarFiles, opts.rmFiles);
+            trees.build(opts.walkFiles, opts.untarFiles, opts.rmFiles);
+            for (Union u : unions) trees.copyTo(u);
+            workloads = Workloads.all(opts, trees);
+            for (int rep = 0; rep < opts.reps; rep++) repetition(rep, workloads);
+        } catch (Throwable t) {
+            failure = t;
+            log("FAILED: %s", t);
+            t.printStackTrace();
+        } finally {
+            cleanup();
+        }
+        double minutes = (System.nanoTime() - start) / 60e9;
+        String report = report(workloads, trees, started, loadBefore, minutes, failure);
+        System.out.println(report);
+        try {
+            Path out = opts.out.toAbsolutePath();
+            Files.createDirectories(out.getParent());
+            Files.writeString(out, report);
+            log("wrote %s (%.1f min)", out, minutes);
+        } catch (IOException e) {
+            log("cannot write %s: %s", opts.out, e);
+            return 1;
+        }
+        return failure == null && problems.isEmpty() && results.errorLines().isEmpty() ? 0 : 1;
+    }
+
+    private static <T> List<T> rotated(List<T> xs, int by) {
+        List<T> r = new ArrayList<>(xs);
+        java.util.Collections.rotate(r, -(by % xs.size()));
+        return r;
+    }
+
+    private void repetition(int rep, List<Workloads.Workload> workloads) {
+        log("repetition %d/%d", rep + 1, opts.reps);
+        for (Union u : unions) u.freshUpper();
+        for (Union u : rotated(unions, rep)) u.mount(); // untimed: the first start reads the binaries from disk
+        for (int wi = 0; wi < workloads.size(); wi++) {
+            Workloads.Workload w = workloads.get(wi);
+            for (int k = 0; k < w.timesPerRep(); k++)
+                for (Union u : rotated(unions, rep + wi + k)) measure(rep, w, u);
+        }
+        for (Union u : unions) { // the server after every workload, before it exits
+            long[] mem = u.serverMemoryKib();
+            if (mem != null) results.memoryAfterWorkloads(u.label, mem[0], mem[1]);
+        }
+        for (Union u : unions) {
+            problems.addAll(u.unmount());
+            if (u.peakHwmKib >= 0) results.peakHwm(u.label, u.peakHwmKib);
+        }
+    }
+
+    private void measure(int rep, Workloads.Workload w, Union u) {
+        try {
+            if (!u.isMounted() && !w.id().equals("mount")) u.mount();
+            w.prep().run(u, rep);
+            Shell.sync(); // no write-back of an earlier step lands in this one
+            OptionalLong pid = u.serverPid();
+            double cpu0 = pid.isPresent() ? ServerProcess.cpuSeconds(pid.getAsLong()) : Double.NaN;
+            double secs = w.step().run(u, rep);
+            double cpu = pid.isPresent() ? ServerProcess.cpuSeconds(pid.getAsLong()) - cpu0 : Double.NaN;
+            results.add(w.id(), u.label, secs, cpu);
+            log("rep %d %-18s %-16s %10s%s", rep + 1, w.id(), u.label, Results.time(secs),
+                    Double.isNaN(cpu) ? "" : String.format(Locale.ROOT, "  (server CPU %.2f s)", cpu));
+        } catch (Throwable t) {
+            String msg = t.getClass().getSimpleName() + ": " + t.getMessage();
+            results.error(w.id(), u.label, msg);
+            log("rep %d %s on %s FAILED: %s", rep + 1, w.id(), u.label, msg);
+            try { // a server that died must not take the following workloads with it
+                problems.addAll(u.unmount());
+                u.mount();
+            } catch (Throwable again) {
+                log("%s: cannot remount: %s", u.label, again.getMessage());
+            }
+        }
+    }
+
+    /** Unmounts everything, stops every server this run started, deletes the scratch directory. Idempotent. */
+    private synchronized void cleanup() {
+        if (cleanedUp) return;
+        cleanedUp = true;
+        for (Union u : unions) {
+            try {
+                problems.addAll(u.unmount());
+            } catch (Throwable t) {
+                problems.add(u.label + ": unmount: " + t);
+            }
+        }
+        for (Path mp : MountInfo.under(scratch)) {
+            problems.add("left mounted, detached lazily: " + mp);
+            Shell.run(List.of("umount", "-l", mp.toString()));
+        }
+        String prefix = scratch.toString() + "/";
+        for (long pid : ServerProcess.find(argv -> argv.stream().anyMatch(a -> a.contains(prefix)))) {
+            problems.add("server process " + pid + " left running, stopped: " + ServerProcess.argv(pid));
+            ServerProcess.awaitExit(pid, 0);
+        }
+        if (opts.keepScratch) {
+            log("kept %s", scratch);
+        } else if (MountInfo.under(scratch).isEmpty()) {
+            Shell.removeTree(scratch);
+            if (Files.exists(scratch)) problems.add("could not delete " + scratch);
+        } else {
+            problems.add("not deleting " + scratch + ": something is still mounted below it");
+        }
+        for (String p : problems) log("%s", p);
+    }
+
+    // ---- the report
+
+    private String report(List<Workloads.Workload> workloads, LowerTrees trees, String started, String loadBefore,
+                          double minutes, Throwable failure) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("## Side-by-side: ").append(String.join(", ", results.columns)).append(" (").append(started).append(")\n\n");
+        sb.append("Median (min) of ").append(opts.reps).append(" repetition(s)")
+                .append("; ratios are time ratios against the first column, **median** (min); > 1 = slower.\n\n");
+        sb.append(results.timeTable(workloads)).append('\n');
+        String cpu = results.cpuTable(workloads);
+        if (!cpu.isEmpty()) {
+            sb.append("FUSE server CPU time (user + system, all threads) during each timed step, median:\n\n").append(cpu).append('\n');
+        }
+        List<String> errs = results.errorLines();
+        if (failure != null || !errs.isEmpty() || !problems.isEmpty()) {
+            sb.append("### Failures and problems\n\n");
+            if (failure != null) sb.append("- run aborted: ").append(failure).append('\n');
+            for (String e : errs) sb.append("- ").append(e).append('\n');
+            for (String p : problems) sb.append("- ").append(p).append('\n');
+            sb.append('\n');
+        }
+        sb.append("### Configuration\n\n");
+        sb.append("- date: ").append(started).append("; run took ").append(String.format(Locale.ROOT, "%.1f", minutes)).append(" min\n");
+        sb.append("- machine: kernel ").append(Shell.output("uname", "-r")).append(", ")
+                .append(Runtime.getRuntime().availableProcessors()).append(" CPUs (").append(cpuModel()).append("), ")
+                .append(memTotal()).append("; load average before ").append(loadBefore.split(" ", 4).length > 3
+                        ? String.join(" ", Arrays.copyOf(loadBefore.split(" "), 3)) : loadBefore)
+                .append(", after ").append(String.join(" ", Arrays.copyOf(Shell.output("cat", "/proc/loadavg").split(" "), 3))).append('\n');
+        sb.append("- scratch filesystem: ").append(Shell.output("findmnt", "-n", "-o", "FSTYPE,SOURCE,OPTIONS", "-T", "/var/tmp")).append('\n');
+        sb.append("- java: ").append(Shell.run(List.of("java", "-version")).err().lines().findFirst().orElse("?")).append('\n');
+        sb.append("- scale: big file ").append(opts.bigFileBytes >> 20).append(" MiB; walked tree ").append(trees.walkEntries)
+                .append(" entries (2 lowers, every directory in both, 10 of 50 names per directory shadowed); untar ")
+                .append(trees.untarFiles).append(" files of 0–4 KiB; rm -rf ").append(trees.rmEntries).append(" entries; ")
+                .append(opts.randReads).append(" random reads; ").append(opts.reps).append(" repetition(s)\n");
+        sb.append("- method: each column has its own copy of the lowers (cp -a of one master) and a fresh upper per repetition; "
+                + "per workload the columns run one after another in a rotating order; `sync` before every timed step; "
+                + "cold = unmount, mount (a new server process for FUSE), `sync; echo 3 > /proc/sys/vm/drop_caches`; \"dropped\" = the drop without the remount; warm = the same step (or a full read "
+                + "of the big file) run untimed just before; reads are 1 MiB read(2) / 4 KiB pread(2) from Java, checked "
+                + "against the data; walk = `find DIR -printf '%y %s\\n'` (an lstat per entry); copy-up = open(O_WRONLY), "
+                + "pwrite 1 byte at 0, close, after a warm read of the file; mount = the mount command until it returns "
+                + "with the mount live (3 per repetition, caches warm)\n");
+        for (Union u : unions) {
+            sb.append("- ").append(u.label).append(": ").append(u.describe()).append('\n');
+            if (!u.mountInfo.isEmpty()) sb.append("  - mountinfo: `").append(u.mountInfo).append("`\n");
+            if (!u.serverArgv.isEmpty()) sb.append("  - server argv: `").append(u.serverArgv).append("`\n");
+            if (u instanceof Union.Strata s) sb.append("  - libfuse argv built by this jar's FuseMount.fuseArgs: `")
+                    .append(strataFuseArgs(scratch.resolve("strata.jar"), s)).append("`\n");
+        }
+        if (unions.stream().anyMatch(u -> u instanceof Union.Strata)) {
+            sb.append("- strata jar: ").append(opts.jar).append(" sha256 ").append(sha256(opts.jar)).append("; source: git ")
+                    .append(Shell.output("git", "rev-parse", "--short", "HEAD")).append(", uncommitted changes in: ")
+                    .append(String.join(" ", Shell.output("git", "status", "--short", "--untracked-files=no").lines()
+                            .map(l -> l.replaceFirst("^\\s*\\S+\\s+", "")).toList())).append('\n');
+        }
+        sb.append("- command: `benchmarks/run.sh ").append(String.join(" ", argsForReport())).append("`\n");
+        return sb.toString();
+    }
+
+    private List<String> argsForReport() {
+        return opts.args;
+    }
+
+    private static String cpuModel() {
+        for (String l : Shell.output("cat", "/proc/cpuinfo").lines().toList())
+            if (l.startsWith("model name")) return l.substring(l.indexOf(':') + 1).trim();
+        return "?";
+    }
+
+    private static String memTotal() {
+        for (String l : Shell.output("cat", "/proc/meminfo").lines().toList())
+            if (l.startsWith("MemTotal:"))
+                return String.format(Locale.ROOT, "%.0f GiB RAM", Long.parseLong(l.replaceAll("\\D", "")) / 1048576.0);
+        return "?";
+    }
+
+    private String sha256(Path p) {
+        Path copy = scratch.resolve("strata.jar");
+        String s = Shell.output("sha256sum", (Files.exists(copy) ? copy : p).toString());
+        return s.split(" ")[0].substring(0, Math.min(16, s.length()));
+    }
+
+    /** Asks the benchmarked jar itself which libfuse options it passes (they live in FuseMount, not in the argv). */
+    private String strataFuseArgs(Path jar, Union.Strata s) {
+        Path j = Files.exists(jar) ? jar : opts.jar;
+        String old = System.getProperty("strata.fuse.threads");
+        try (URLClassLoader cl = new URLClassLoader(new URL[]{j.toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
+            for (String f : Shell.words(s.serverJvm()))
+                if (f.startsWith("-Dstrata.fuse.threads=")) System.setProperty("strata.fuse.threads", f.substring(22));
+            Class<?> mo = cl.loadClass("io.strata.core.options.MountOptions");
+            List<String> o = new ArrayList<>(List.of("lowerdir=/l,upperdir=/u,workdir=/w"));
+            if (!s.extraOpts().isEmpty()) o.add(s.extraOpts());
+            Object parsed = mo.getMethod("parse", List.class).invoke(null, o);
+            Method m = cl.loadClass("io.strata.fuse.FuseMount").getMethod("fuseArgs", mo, String.class);
+            return String.join(" ", (String[]) m.invoke(null, parsed, "MNT"));
+        } catch (Throwable t) {
+            return "unknown (" + t + ")";
+        } finally {
+            if (old == null) System.clearProperty("strata.fuse.threads");
+            else System.setProperty("strata.fuse.threads", old);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.strata.bench;
+
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The workloads of the issue, in the order they run in every repetition. Each has an untimed preparation (remount and
+ * drop caches for "cold", a warm-up pass for "warm") and a timed step. The order matters only in that the workloads
+ * that change the union (untar, rm -rf, writes, copy-up) come after those that read it; the upper is fresh for
+ * every repetition.
+ */
+final class Workloads {
+    interface Step {
+        double run(Union u, int rep) throws Exception;
+    }
+
+    interface Prep {
+        void run(Union u, int rep) throws Exception;
+    }
+
+    /** target: the issue's bound for strata/overlayfs, or a note; timesPerRep: samples per repetition. */
+    record Workload(String id, String title, String target, int timesPerRep, Prep prep, Step step) {
+    }
+
+    private Workloads() {
+    }
+
+    /** Unmount and mount again: a new server process for FUSE columns, empty kernel caches for the mount. */
+    static void remount(Union u) {
+        for (String p : u.unmount()) System.err.println("bench: " + p);
+        u.mount();
+    }
+
+    /** Remount, then write back and drop every cache of the machine (lowers included). */
+    static void cold(Union u) {
+        remount(u);
+        Shell.dropCaches();
+    }
+
+    static List<Workload> all(BenchOptions o, LowerTrees t) {
+        long size = t.bigFileBytes;
+        String sz = size % (1L << 30) == 0 ? (size >> 30) + " GiB" : (size >> 20) + " MiB";
+        int reads = o.randReads;
+        Prep none = (u, r) -> {
+        };
+        Prep warmBig = (u, r) -> FileOps.sequentialRead(u.mnt.resolve("big.bin"), size);
+        List<Workload> w = new ArrayList<>();
+        w.add(new Workload("mount", "mount (command until live)", "(peers: ~3 ms / ~11 ms)", 3,
+                (u, r) -> {
+                    for (String p : u.unmount()) System.err.println("bench: " + p);
+                }, (u, r) -> u.mount()));
+        w.add(new Workload("seq-read-cold", "seq read " + sz + ", cold", "≤ 1.5", 1,
+                (u, r) -> cold(u), (u, r) -> FileOps.sequentialRead(u.mnt.resolve("big.bin"), size)));
+        w.add(new Workload("seq-read-warm", "seq read " + sz + ", warm", "≤ 1.5", 1,
+                warmBig, (u, r) -> FileOps.sequentialRead(u.mnt.resolve("big.bin"), size)));
+        w.add(new Workload("rand-read-cold", reads + " × 4 KiB random reads, cold", "≤ 1.5", 1,
+                (u, r) -> cold(u), (u, r) -> FileOps.randomRead(u.mnt.resolve("big.bin"), size, reads, 1, r)));
+        w.add(new Workload("rand-read-cold-2t", reads + " × 4 KiB random reads, cold, 2 threads", "≤ 1.5", 1,
+                (u, r) -> cold(u), (u, r) -> FileOps.randomRead(u.mnt.resolve("big.bin"), size, reads, 2, r + 50)));
+        w.add(new Workload("rand-read-warm", reads + " × 4 KiB random reads, warm", "≤ 1.5", 1,
+                warmBig, (u, r) -> FileOps.randomRead(u.mnt.resolve("big.bin"), size, reads, 1, r + 100)));
+        w.add(new Workload("rand-read-warm-2t", reads + " × 4 KiB random reads, warm, 2 threads", "≤ 1.5", 1,
+                warmBig, (u, r) -> FileOps.randomRead(u.mnt.resolve("big.bin"), size, reads, 2, r + 200)));
+        w.add(new Workload("walk-cold", "find + lstat, " + t.walkEntries + " entries over 2 lowers, cold", "≤ 1.5", 1,
+                (u, r) -> cold(u), (u, r) -> FileOps.find(u.mnt.resolve("tree"), t.walkEntries)));
+        w.add(new Workload("walk-warm", "find + lstat, " + t.walkEntries + " entries over 2 lowers, warm", "≤ 1.5", 1,
+                (u, r) -> FileOps.find(u.mnt.resolve("tree"), t.walkEntries),
+                (u, r) -> FileOps.find(u.mnt.resolve("tree"), t.walkEntries)));
+        // caches cold but the server warm (no remount): separates a cold JVM from a cold page/dentry cache
+        w.add(new Workload("walk-dropped", "find + lstat, " + t.walkEntries + " entries, caches dropped, no remount", "≤ 1.5", 1,
+                (u, r) -> Shell.dropCaches(), (u, r) -> FileOps.find(u.mnt.resolve("tree"), t.walkEntries)));
+        w.add(new Workload("untar", "untar " + t.untarFiles + " small files (create)", "≤ 2.5", 1,
+                (u, r) -> Files.createDirectory(u.mnt.resolve("untar")),
+                (u, r) -> FileOps.untar(t.tarball, u.mnt.resolve("untar"), t.untarFiles)));
+        w.add(new Workload("rm-rf", "rm -rf of a " + t.rmEntries + "-entry lower tree", "≤ 3", 1,
+                none, (u, r) -> FileOps.removeTree(u.mnt.resolve("rmtree"))));
+        w.add(new Workload("write", "seq write " + sz + " (new file)", "≤ 2.5", 1,
+                none, (u, r) -> FileOps.write(u.mnt.resolve("new.bin"), size, false)));
+        w.add(new Workload("write-fsync", "seq write " + sz + " + fsync", "≤ 2.5", 1,
+                none, (u, r) -> FileOps.write(u.mnt.resolve("new-fsync.bin"), size, true)));
+        w.add(new Workload("copy-up", "copy-up: 1 byte into the " + sz + " lower file (warm)", "(peers: 0.3–1.4 s)", 1,
+                warmBig, (u, r) -> FileOps.copyUpOneByte(u.mnt.resolve("big.bin"), size)));
+        if (o.workloads != null) {
+            for (String id : o.workloads)
+                if (w.stream().noneMatch(x -> x.id().equals(id))) throw new IllegalArgumentException("unknown workload " + id);
+            w.removeIf(x -> !o.workloads.contains(x.id()));
+        }
+        return w;
+    }
+}
