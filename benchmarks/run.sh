@@ -26,19 +26,23 @@ done
 
 bench_jar="$here/benchmarks/target/strata-benchmarks-0.1.0-SNAPSHOT-side-by-side.jar"
 strata_jar="$here/launcher/target/strata.jar"
-stale() { # a jar missing, or a source or pom newer than it
-  local jar
-  for jar in "$strata_jar" "$bench_jar"; do
-    [ -f "$jar" ] || return 0
-    [ -z "$(find "$here" -path "$here/.git" -prune -o -path '*/target' -prune -o \
-        \( -name '*.java' -o -name pom.xml -o -path '*/src/main/resources/*' \) -newer "$jar" -print -quit)" ] || return 0
-  done
-  return 1
+newer_sources() { # newer_sources JAR DIR...: a source or pom under DIRs newer than JAR
+  local jar=$1; shift
+  [ -n "$(find "$@" -path '*/target' -prune -o \
+      \( -name '*.java' -o -name pom.xml -o -path '*/src/main/resources/*' \) -newer "$jar" -print -quit)" ]
 }
-if [ $build = 1 ] && stale; then
-  echo "bench: building (mvn install -DskipTests -pl launcher,benchmarks -am)..." >&2
-  (cd "$here" && { mvn -q -B -o -DskipTests install -pl launcher,benchmarks -am ||
-                   mvn -q -B -ntp -DskipTests install -pl launcher,benchmarks -am; }) >&2
+build_modules() { # mvn install of the given -pl list, offline first
+  echo "bench: building (mvn install -DskipTests -pl $*)..." >&2
+  (cd "$here" && { mvn -q -B -o -DskipTests install -pl "$@" || mvn -q -B -ntp -DskipTests install -pl "$@"; }) >&2
+}
+if [ $build = 1 ]; then
+  # Strata is rebuilt only when its own sources changed; the harness' sources rebuild only the harness.
+  if [ ! -f "$strata_jar" ] || newer_sources "$strata_jar" "$here/pom.xml" "$here/fs-core" "$here/fs-fuse" \
+       "$here/layer-store" "$here/launcher"; then
+    build_modules launcher,benchmarks -am
+  elif [ ! -f "$bench_jar" ] || newer_sources "$bench_jar" "$here/benchmarks"; then
+    build_modules benchmarks
+  fi
 fi
 
 scratch=""

@@ -27,6 +27,7 @@ public final class SideBySide {
     private final Results results;
     private final List<String> problems = new ArrayList<>();
     private boolean cleanedUp;
+    private String jarSource = "";
 
     private SideBySide(BenchOptions opts, Path scratch) {
         this.opts = opts;
@@ -86,6 +87,10 @@ public final class SideBySide {
                 if (!Files.isRegularFile(opts.jar)) throw new IllegalStateException("no Strata jar at " + opts.jar + " (build it)");
                 // a snapshot: others may rebuild the jar while this runs
                 Files.copy(opts.jar, scratch.resolve("strata.jar"), StandardCopyOption.COPY_ATTRIBUTES);
+                jarSource = opts.jar + " (built " + Files.getLastModifiedTime(opts.jar) + ", sha256 " + sha256(scratch.resolve("strata.jar"))
+                        + "); sources at the start of the run: git " + Shell.output("git", "rev-parse", "--short", "HEAD")
+                        + ", uncommitted changes in: " + String.join(" ", Shell.output("git", "status", "--short", "--untracked-files=no")
+                        .lines().map(l -> l.replaceFirst("^\\s*\\S+\\s+", "")).toList());
             }
             log("scratch %s; building the lower trees (%d MiB file, %d/%d/%d files)", scratch, opts.bigFileBytes >> 20,
                     opts.walkFiles, opts.untarFiles, opts.rmFiles);
@@ -244,12 +249,7 @@ public final class SideBySide {
             if (u instanceof Union.Strata s) sb.append("  - libfuse argv built by this jar's FuseMount.fuseArgs: `")
                     .append(strataFuseArgs(scratch.resolve("strata.jar"), s)).append("`\n");
         }
-        if (unions.stream().anyMatch(u -> u instanceof Union.Strata)) {
-            sb.append("- strata jar: ").append(opts.jar).append(" sha256 ").append(sha256(opts.jar)).append("; source: git ")
-                    .append(Shell.output("git", "rev-parse", "--short", "HEAD")).append(", uncommitted changes in: ")
-                    .append(String.join(" ", Shell.output("git", "status", "--short", "--untracked-files=no").lines()
-                            .map(l -> l.replaceFirst("^\\s*\\S+\\s+", "")).toList())).append('\n');
-        }
+        if (!jarSource.isEmpty()) sb.append("- strata jar: ").append(jarSource).append('\n');
         sb.append("- command: `benchmarks/run.sh ").append(String.join(" ", argsForReport())).append("`\n");
         return sb.toString();
     }
@@ -271,10 +271,9 @@ public final class SideBySide {
         return "?";
     }
 
-    private String sha256(Path p) {
-        Path copy = scratch.resolve("strata.jar");
-        String s = Shell.output("sha256sum", (Files.exists(copy) ? copy : p).toString());
-        return s.split(" ")[0].substring(0, Math.min(16, s.length()));
+    private static String sha256(Path p) {
+        String s = Shell.output("sha256sum", p.toString());
+        return s.substring(0, Math.min(16, s.length()));
     }
 
     /** Asks the benchmarked jar itself which libfuse options it passes (they live in FuseMount, not in the argv). */

@@ -6,11 +6,11 @@ import io.strata.core.options.LayerDirs;
 import io.strata.core.options.MountOptions;
 import io.strata.core.union.UnionFs;
 import io.strata.fuse.FuseMount;
-import io.strata.fuse.MountTable;
 import io.strata.fuse.differential.TreeSnapshot.Mode;
 import io.strata.fuse.differential.TreeSnapshot.MtimeRule;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -18,7 +18,9 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -39,6 +41,12 @@ final class DiffEnv implements AutoCloseable {
     static final String KERNEL_FEATURES = "redirect_dir=on,metacopy=on,index="
             + System.getProperty("strata.diff.kernel.index", "off");
 
+    /**
+     * -Dstrata.diff.selfcheck=true serves copy "strata" with kernel overlayfs too: every case must then pass, which
+     * shows that the harness (fixture, ops, comparison) is deterministic and that a difference is Strata's.
+     */
+    static final boolean SELF_CHECK = Boolean.getBoolean("strata.diff.selfcheck");
+
     /** One copy of the layers: lowers top first, upper, work, and two mount points. */
     record Copy(String name, Path root, List<Path> lowers, Path upper, Path work, Path mnt, Path mnt2) {
         String lowerdir() {
@@ -55,6 +63,8 @@ final class DiffEnv implements AutoCloseable {
     final long startSec;
     private final TreeSnapshot kernelLowers0, strataLowers0;
     private final List<Mounted> mounted = new ArrayList<>();
+    /** Last resort if a case hangs (a timed-out test never reaches close()): unmount at JVM exit. */
+    private final Thread exitHook = new Thread(() -> leftoverMounts().forEach(DiffEnv::forceUnmount), "strata-diff-unmount");
 
     private DiffEnv(String label) throws IOException, FsException {
         startSec = System.currentTimeMillis() / 1000 - 60;
@@ -75,6 +85,7 @@ final class DiffEnv implements AutoCloseable {
         }
         kernelLowers0 = a;
         strataLowers0 = b;
+        Runtime.getRuntime().addShutdownHook(exitHook);
         for (Copy c : List.of(kernel, strata)) {
             for (Path p : List.of(c.upper, c.work, c.mnt, c.mnt2)) {
                 Host.mkdir(p.toString(), 0755);
@@ -99,7 +110,8 @@ final class DiffEnv implements AutoCloseable {
     /** Mounts copy "kernel" with overlayfs and copy "strata" with Strata; returns the runner for both. */
     Runner start() throws IOException, FsException {
         mountKernel(kernel, kernel.mnt);
-        mountStrata(strata, strata.mnt);
+        if (SELF_CHECK) mountKernel(strata, strata.mnt);
+        else mountStrata(strata, strata.mnt);
         return new Runner(kernel.mnt.toString(), strata.mnt.toString());
     }
 
@@ -115,8 +127,8 @@ final class DiffEnv implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException(e);
         }
-        if (MountTable.isMounted(mnt)) mounted.add(new Mounted(mnt, null));
-        if (p.exitValue() != 0 || !"overlay".equals(MountTable.typeAt(mnt)))
+        if (isMounted(mnt)) mounted.add(new Mounted(mnt, null));
+        if (p.exitValue() != 0 || !"overlay".equals(typeAt(mnt)))
             throw new IllegalStateException("mount -t overlay -o " + opts + " " + mnt + " failed: " + out.trim());
     }
 
@@ -126,17 +138,81 @@ final class DiffEnv implements AutoCloseable {
         mounted.add(new Mounted(mnt, m));
     }
 
-    /** Unmounts one mount of this case; false if it is still mounted afterwards. */
+    /**
+     * Unmounts one mount of this case; false if it is still mounted afterwards. Falls back to the commands a user
+     * would type (fusermount3 -u, umount), lazily as a last resort, so that nothing is left even if the adapter fails.
+     */
     boolean unmount(Path mnt) {
         for (int i = mounted.size() - 1; i >= 0; i--) {
             Mounted m = mounted.get(i);
             if (!m.mnt.equals(mnt)) continue;
             mounted.remove(i);
-            if (m.fuse != null) m.fuse.close();
-            else if (!MountTable.unmount(mnt, false)) MountTable.unmount(mnt, true);
-            return !MountTable.isMounted(mnt);
+            if (m.fuse != null) {
+                try {
+                    m.fuse.close();
+                } catch (Throwable t) {
+                    System.err.println("FuseMount.close " + mnt + ": " + t);
+                }
+            }
+            break;
         }
-        return !MountTable.isMounted(mnt);
+        forceUnmount(mnt.toString());
+        return !isMounted(mnt);
+    }
+
+    private static void forceUnmount(String mp) {
+        for (int attempt = 0; attempt < 2 && mountPoints().containsKey(mp); attempt++) {
+            boolean fuse = mountPoints().get(mp).startsWith("fuse");
+            boolean lazy = attempt == 1;
+            List<String> cmd = fuse ? (lazy ? List.of("fusermount3", "-u", "-z", mp) : List.of("fusermount3", "-u", mp))
+                    : (lazy ? List.of("umount", "-l", mp) : List.of("umount", mp));
+            try {
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
+            } catch (IOException e) {
+                System.err.println(cmd + ": " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Mount point → filesystem type, from /proc/self/mountinfo (read here, so that teardown needs nothing else). */
+    static Map<String, String> mountPoints() {
+        Map<String, String> out = new LinkedHashMap<>();
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                String[] f = l.split(" ");
+                String type = null;
+                for (int i = 5; i < f.length - 1; i++) if (f[i].equals("-")) type = f[i + 1];
+                if (f.length > 4) out.put(unescape(f[4]), type == null ? "?" : type);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    private static String unescape(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 3 < s.length()) {
+                b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    static boolean isMounted(Path mnt) {
+        return mountPoints().containsKey(mnt.toString());
+    }
+
+    static String typeAt(Path mnt) {
+        return mountPoints().get(mnt.toString());
     }
 
     /** Both live trees compared. */
@@ -176,7 +252,8 @@ final class DiffEnv implements AutoCloseable {
             if (!unmount(strata.mnt2)) problems.add("[mount] swap mount " + strata.mnt2 + " did not go away");
         }
 
-        mountStrata(kernel, kernel.mnt2);
+        if (SELF_CHECK) mountKernel(kernel, kernel.mnt2);
+        else mountStrata(kernel, kernel.mnt2);
         try {
             TreeSnapshot sk = TreeSnapshot.walk(kernel.mnt2.toString(), Mode.UNION);
             for (String d : TreeSnapshot.diff(k, sk, "kernel", "strata-on-kernel-upper", mt))
@@ -206,16 +283,21 @@ final class DiffEnv implements AutoCloseable {
     /** Mount points under this case's directory that are still mounted. */
     List<String> leftoverMounts() {
         String prefix = base.toString() + "/";
-        return MountTable.mountPoints().stream().filter(m -> m.startsWith(prefix)).toList();
+        return mountPoints().keySet().stream().filter(m -> m.startsWith(prefix)).toList();
     }
 
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(exitHook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs anyway
+        }
         for (int i = mounted.size() - 1; i >= 0; i--) unmount(mounted.get(i).mnt);
         List<String> left = leftoverMounts();
         if (!left.isEmpty()) {
-            for (String m : left) MountTable.unmount(Path.of(m), true);
-            throw new AssertionError("the case left mounts behind (now lazily detached): " + left);
+            for (String m : left) forceUnmount(m);
+            throw new AssertionError("the case left mounts behind (unmounted now: " + leftoverMounts().isEmpty() + "): " + left);
         }
         if (!Boolean.getBoolean("strata.diff.keep")) deleteTree(base);
     }

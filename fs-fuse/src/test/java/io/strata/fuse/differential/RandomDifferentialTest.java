@@ -4,6 +4,7 @@ import io.strata.core.host.Host;
 import io.strata.fuse.differential.Ops.Op;
 import io.strata.fuse.differential.TreeSnapshot.Mode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,6 +27,7 @@ import static io.strata.fuse.differential.Ops.*;
  * out, to look
  * past a known discrepancy.
  */
+@Timeout(value = 1800, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hung FUSE call must not hang the build
 class RandomDifferentialTest {
     static final int TREE_EVERY = 200;
 

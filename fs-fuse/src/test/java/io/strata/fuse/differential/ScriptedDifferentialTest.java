@@ -2,6 +2,7 @@ package io.strata.fuse.differential;
 
 import io.strata.core.host.Host;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.util.function.Consumer;
 
@@ -16,6 +17,7 @@ import static io.strata.fuse.differential.Ops.*;
  * {@link LowerFixture}. {@code expect(...)} pins results that both must give, where the comparison alone would let a
  * harness mistake pass (e.g. the kernel mount lacking redirect_dir would make both sides EXDEV).
  */
+@Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hung FUSE call must not hang the build
 class ScriptedDifferentialTest {
     static final String N256 = "x".repeat(256);
     static final String N255 = "y".repeat(255);
