@@ -152,6 +152,14 @@ class BlockMapModelTest {
                 }
             }
             assertArrayEquals(model.data, readAll(layer, ino), "final contents");
+            store.gc();
+            assertArrayEquals(model.data, readAll(layer, ino), "contents after gc");
+            for (int k = 0; k < snaps.size(); k++) {
+                String[] cs = snaps.get(k).split("@");
+                try (BlockLayer view = store.openSnapshot(cs[0], cs[1])) {
+                    assertArrayEquals(snapModels.get(k).data, readAll(view, ino), "snapshot " + snaps.get(k) + " after gc");
+                }
+            }
             layer.close();
         } finally {
             TempDirs.delete(dir);

@@ -18,12 +18,12 @@ import java.util.Set;
 
 /**
  * A regular file's data: inline in its inode while small, else a map unit index → {@link Unit} in the blocks
- * family. Reads resolve each unit through the chain (the newest generation holding it wins, whole); a write copies
- * the resolved unit into the head generation (copy-on-write at unit granularity, 4 KiB pages inside), so a
- * snapshot never sees a later write. Pages that no generation holds read from the lower origin below originLimit,
- * else as zeros. Invariant: bytes of present pages beyond the file size are zeros.
+ * family. A page is read from the newest generation of the chain that decides it (present or cleared), else from the
+ * lower origin below originLimit, else it is zero. A write stores only the pages it touches in the head generation
+ * (a partial page is completed from below first), so copy-on-write costs 4 KiB per page touched and a snapshot
+ * never sees a later write. Invariant: bytes of present pages beyond the file size are zeros.
  *
- * <p>The caller owns the inode: it passes the current version in, and writes it back (size, times) in the same
+ * <p>The caller owns the inode: it passes the current version in and writes it back (size, times) in the same
  * {@link Txn}.
  */
 public final class BlockMap {
@@ -32,11 +32,13 @@ public final class BlockMap {
     public static final long MAX_FILE_SIZE = 1L << 44;
     private final StoreDb db;
     private final int unit;
+    private final long allPages;
     private final Origins origins;
 
     public BlockMap(StoreDb db, Origins origins) {
         this.db = db;
         this.unit = db.unit();
+        this.allPages = Unit.allPages(unit);
         this.origins = origins;
     }
 
@@ -55,82 +57,129 @@ public final class BlockMap {
             return count;
         }
         int done = 0;
+        byte[] key = Keys.block(0, n.ino, 0);
         while (done < count) {
             long pos = off + done;
             long u = pos / unit;
             int in = (int) (pos % unit), take = Math.min(count - done, unit - in);
             Arrays.fill(buf, bo + done, bo + done + take, (byte) 0);
-            byte[] v = chain.get(db, db.blocks, Keys.block(0, n.ino, u));
-            long present = v == null ? 0 : Unit.readInto(v, in, buf, bo + done, take);
-            if (n.origin != null && pos < n.originLimit) fromOrigin(n, u, in, take, present, buf, bo + done);
+            long need = Unit.pagesOf(in, in + take);
+            Keys.putLong(key, 16, u);
+            for (int d = 0; d < chain.depth() && need != 0; d++) {
+                Keys.putLong(key, 0, chain.gen(d));
+                byte[] v = db.get(db.blocks, key);
+                if (v == null) continue;
+                if (Keys.isTombstone(v)) {
+                    need = 0;
+                    break;
+                }
+                Unit.copyPresent(v, need, in, buf, bo + done, take);
+                need &= ~Unit.coveredOf(v, unit);
+            }
+            if (need != 0 && n.origin != null && pos < n.originLimit) fromOrigin(n, u, in, take, need, buf, bo + done);
             done += take;
         }
         return count;
     }
 
-    /** Fills the pages of [in, in+take) of unit u that are not in present from the origin, runs of pages at once. */
-    private void fromOrigin(Inode n, long u, int in, int take, long present, byte[] buf, int at) throws FsException {
+    /** Fills the pages of mask within [in, in+take) of unit u from the origin, runs of pages at once. */
+    private void fromOrigin(Inode n, long u, int in, int take, long mask, byte[] buf, int at) throws FsException {
         int end = in + take;
-        int p = in / Unit.PAGE;
-        while (p * Unit.PAGE < end) {
-            if ((present & (1L << p)) != 0) {
-                p++;
-                continue;
-            }
+        while (mask != 0) {
+            int p = Long.numberOfTrailingZeros(mask);
             int q = p;
-            while ((q + 1) * Unit.PAGE < end && (present & (1L << (q + 1))) == 0) q++;
+            while (q + 1 < 64 && (mask & (1L << (q + 1))) != 0) q++;
+            mask &= q == 63 ? 0 : -(1L << (q + 1));
             int from = Math.max(in, p * Unit.PAGE), to = Math.min(end, (q + 1) * Unit.PAGE);
-            long abs = u * unit + from;
             long limit = Math.min(to, n.originLimit - u * unit);
-            if (limit > from) origins.pread(n.origin, abs, buf, at + (from - in), (int) (limit - from));
-            p = q + 1;
+            if (limit > from) origins.pread(n.origin, u * unit + from, buf, at + (from - in), (int) (limit - from));
+        }
+    }
+
+    /** Page p of unit u as the generations from depth `from` on and the origin give it, into img (zeros else). */
+    private void pageBelow(Chain chain, Inode n, long u, int p, int from, byte[] img) throws FsException {
+        Arrays.fill(img, p * Unit.PAGE, (p + 1) * Unit.PAGE, (byte) 0);
+        long bit = 1L << p;
+        byte[] key = Keys.block(0, n.ino, u);
+        for (int d = from; d < chain.depth(); d++) {
+            Keys.putLong(key, 0, chain.gen(d));
+            byte[] v = db.get(db.blocks, key);
+            if (v == null) continue;
+            if ((Unit.coveredOf(v, unit) & bit) == 0) continue;
+            if ((Unit.presentOf(v) & bit) != 0) Unit.copyPresent(v, bit, p * Unit.PAGE, img, p * Unit.PAGE, Unit.PAGE);
+            return;
+        }
+        if (n.origin == null) return;
+        long abs = u * unit + (long) p * Unit.PAGE;
+        long avail = Math.min(Unit.PAGE, n.originLimit - abs);
+        if (avail > 0) origins.pread(n.origin, abs, img, p * Unit.PAGE, (int) avail);
+    }
+
+    // ---------------------------------------------------------------- the head's copy of a unit
+
+    /** One unit being rewritten in the head: its new image and what the head's key held before (for counters). */
+    private final class Staged {
+        final long index;
+        final Unit image;
+        final int oldLen;       // bytes of the head's value before, 0 if none
+        final long coveredBefore;
+
+        Staged(long index, Unit image, int oldLen, long coveredBefore) {
+            this.index = index;
+            this.image = image;
+            this.oldLen = oldLen;
+            this.coveredBefore = coveredBefore;
+        }
+
+        /** Makes page p present, completing it from below first unless the caller overwrites all of it. */
+        void own(Chain chain, Inode n, int p, boolean whole) throws FsException {
+            if (image.has(p)) return;
+            if (!whole && !image.isCleared(p)) pageBelow(chain, n, index, p, 1, image.data());
+            image.markPresent(p);
+        }
+    }
+
+    private Staged load(Chain chain, long ino, long u) throws FsException {
+        byte[] v = db.get(db.blocks, Keys.block(chain.head(), ino, u));
+        if (v == null) return new Staged(u, new Unit(unit), 0, 0);
+        Unit img = Unit.decode(v, unit);
+        return new Staged(u, img, stored(v), img.covered());
+    }
+
+    /** Bytes a value counts for in the DATA counter (a tombstone: none). */
+    private static int stored(byte[] v) {
+        return Keys.isTombstone(v) ? 0 : v.length;
+    }
+
+    private void stage(Txn t, Chain chain, long ino, Staged s) throws FsException {
+        byte[] key = Keys.block(chain.head(), ino, s.index);
+        if (s.image.decidesNothing()) {
+            t.delete(db.blocks, key);
+            t.count(chain.head(), Counters.DATA, -s.oldLen);
+        } else {
+            byte[] v = s.image.encode();
+            t.put(db.blocks, key, v);
+            t.count(chain.head(), Counters.DATA, v.length - s.oldLen);
+        }
+        long newly = s.image.covered() & ~s.coveredBefore;
+        if (newly != 0 && chain.depth() > 1) {
+            byte[] pv = db.get(db.blocks, Keys.block(chain.gen(1), ino, s.index));
+            if (pv != null) t.count(chain.head(), Counters.SHADOWED_PARENT, (long) Unit.PAGE * Long.bitCount(Unit.presentOf(pv) & newly));
         }
     }
 
     // ---------------------------------------------------------------- write
-
-    /** One unit being rewritten in the head: its new image and what the key held before (for the counters). */
-    private final class Staged {
-        final long index;
-        final Unit image;
-        final int oldHeadLen;   // bytes of the head's own value, 0 if none
-        final int parentLen;    // bytes of the parent's value this write shadows for the first time, 0 if none
-
-        Staged(long index, Unit image, int oldHeadLen, int parentLen) {
-            this.index = index;
-            this.image = image;
-            this.oldHeadLen = oldHeadLen;
-            this.parentLen = parentLen;
-        }
-    }
-
-    private Staged load(Chain chain, long ino, long u, boolean needImage) throws FsException {
-        Chain.Hit h = chain.find(db, db.blocks, Keys.block(0, ino, u), 0);
-        int oldHead = h != null && h.depth() == 0 ? h.value().length : 0;
-        int parent = h != null && h.depth() == 1 && !h.tombstone() ? h.value().length : 0;
-        Unit img = h == null || h.tombstone() || !needImage ? new Unit(unit) : Unit.decode(h.value(), unit);
-        return new Staged(u, img, oldHead, parent);
-    }
-
-    private void stage(Txn t, Chain chain, long ino, Staged s) throws FsException {
-        byte[] v = s.image.encode();
-        t.put(db.blocks, Keys.block(chain.head(), ino, s.index), v);
-        t.count(chain.head(), Counters.DATA, v.length - s.oldHeadLen);
-        t.count(chain.head(), Counters.SHADOWED_PARENT, s.parentLen);
-    }
 
     public void write(Txn t, Chain chain, Inode n, long off, byte[] buf, int bo, int len) throws FsException {
         if (off < 0 || len < 0) throw new FsException(Errno.EINVAL);
         long end = off + len;
         if (end > MAX_FILE_SIZE) throw new FsException(Errno.EFBIG);
         if (len == 0) return;
-        if (n.inline != null) {
-            if (end <= INLINE_MAX) {
-                if (n.inline.length < end) n.inline = Arrays.copyOf(n.inline, (int) end);
-                System.arraycopy(buf, bo, n.inline, (int) off, len);
-                n.size = n.inline.length;
-                return;
-            }
+        if (n.inline != null && end <= INLINE_MAX) {
+            if (n.inline.length < end) n.inline = Arrays.copyOf(n.inline, (int) end);
+            System.arraycopy(buf, bo, n.inline, (int) off, len);
+            n.size = n.inline.length;
+            return;
         }
         Map<Long, Staged> pending = n.inline != null ? unInline(chain, n) : new HashMap<>();
         int done = 0;
@@ -139,29 +188,17 @@ public final class BlockMap {
             long u = pos / unit;
             int in = (int) (pos % unit), take = Math.min(len - done, unit - in);
             Staged s = pending.remove(u);
-            if (s == null) s = load(chain, n.ino, u, take < unit);
-            byte[] img = s.image.data();
+            if (s == null) s = load(chain, n.ino, u);
             for (int p = in / Unit.PAGE; p * Unit.PAGE < in + take; p++) {
                 int ps = p * Unit.PAGE;
-                boolean whole = in <= ps && in + take >= ps + Unit.PAGE;
-                if (!whole && !s.image.has(p)) originPage(n, u, p, img);
-                s.image.markPresent(p);
+                s.own(chain, n, p, in <= ps && in + take >= ps + Unit.PAGE);
             }
-            System.arraycopy(buf, bo + done, img, in, take);
+            System.arraycopy(buf, bo + done, s.image.data(), in, take);
             stage(t, chain, n.ino, s);
             done += take;
         }
         for (Staged s : pending.values()) stage(t, chain, n.ino, s);
         n.size = Math.max(n.size, end);
-    }
-
-    /** Loads page p of unit u from the origin into img (zeros beyond originLimit), before a partial write. */
-    private void originPage(Inode n, long u, int p, byte[] img) throws FsException {
-        Arrays.fill(img, p * Unit.PAGE, (p + 1) * Unit.PAGE, (byte) 0);
-        if (n.origin == null) return;
-        long abs = u * unit + (long) p * Unit.PAGE;
-        long avail = Math.min(Unit.PAGE, n.originLimit - abs);
-        if (avail > 0) origins.pread(n.origin, abs, img, p * Unit.PAGE, (int) avail);
     }
 
     /** Moves inline data into units (staged, not yet written); the inode becomes block-mapped. */
@@ -172,10 +209,11 @@ public final class BlockMap {
         for (int at = 0; at < data.length; at += Unit.PAGE) {
             long u = at / unit;
             Staged s = out.get(u);
-            if (s == null) out.put(u, s = load(chain, n.ino, u, false));
-            int len = Math.min(Unit.PAGE, data.length - at);
-            System.arraycopy(data, at, s.image.data(), at % unit, len);
-            s.image.markPresent((at % unit) / Unit.PAGE);
+            if (s == null) out.put(u, s = load(chain, n.ino, u));
+            int p = (at % unit) / Unit.PAGE;
+            s.own(chain, n, p, true);
+            Arrays.fill(s.image.data(), p * Unit.PAGE, (p + 1) * Unit.PAGE, (byte) 0);
+            System.arraycopy(data, at, s.image.data(), at % unit, Math.min(Unit.PAGE, data.length - at));
         }
         return out;
     }
@@ -196,31 +234,24 @@ public final class BlockMap {
             return;
         }
         if (size < n.size) {
-            long firstGone = (size + unit - 1) / unit;
-            removeUnitsFrom(t, chain, n.ino, firstGone);
+            if (n.origin != null) n.originLimit = Math.min(n.originLimit, size);
+            removeUnitsFrom(t, chain, n, (size + unit - 1) / unit);
             int tail = (int) (size % unit);
             if (tail != 0) {
-                Staged s = load(chain, n.ino, size / unit, true);
-                if (!s.image.empty()) {
-                    cutAfter(s.image, tail);
-                    stage(t, chain, n.ino, s);
+                Staged s = load(chain, n.ino, size / unit);
+                int partial = tail / Unit.PAGE;
+                for (int p = partial; p < s.image.pages(); p++) {
+                    if (p == partial && tail % Unit.PAGE != 0) {
+                        s.own(chain, n, p, false);
+                        Arrays.fill(s.image.data(), tail, (p + 1) * Unit.PAGE, (byte) 0);
+                    } else {
+                        s.image.clear(p);
+                    }
                 }
+                stage(t, chain, n.ino, s);
             }
-            if (n.origin != null) n.originLimit = Math.min(n.originLimit, size);
         }
         n.size = size;
-    }
-
-    /** Zeros everything of the unit at or after offset-in-unit from (drops whole pages). */
-    private static void cutAfter(Unit img, int from) {
-        for (int p = 0; p < img.pages(); p++) {
-            int ps = p * Unit.PAGE;
-            if (ps >= from) {
-                if (img.has(p)) img.drop(p);
-            } else if (ps + Unit.PAGE > from && img.has(p)) {
-                Arrays.fill(img.data(), from, ps + Unit.PAGE, (byte) 0);
-            }
-        }
     }
 
     /** FALLOC_FL_PUNCH_HOLE|KEEP_SIZE: [off, off+len) reads as zeros afterwards; the size does not change. */
@@ -235,57 +266,56 @@ public final class BlockMap {
         for (long u = off / unit; u * unit < end; u++) {
             long us = u * unit;
             int from = (int) (Math.max(off, us) - us), to = (int) (Math.min(end, us + unit) - us);
-            boolean origin = n.origin != null && us + from < n.originLimit;
-            if (from == 0 && to == unit && !origin) {
-                removeUnit(t, chain, n.ino, u);
+            if (from == 0 && to == unit) {
+                removeUnit(t, chain, n, u);
                 continue;
             }
-            Staged s = load(chain, n.ino, u, true);
-            boolean changed = false;
+            Staged s = load(chain, n.ino, u);
             for (int p = from / Unit.PAGE; p * Unit.PAGE < to; p++) {
                 int ps = p * Unit.PAGE;
-                boolean pageFromOrigin = n.origin != null && us + ps < n.originLimit;
                 int a = Math.max(from, ps), b = Math.min(to, ps + Unit.PAGE);
-                if (a == ps && b == ps + Unit.PAGE && !pageFromOrigin) {
-                    if (s.image.has(p)) {
-                        s.image.drop(p);
-                        changed = true;
-                    }
-                    continue;
+                if (a == ps && b == ps + Unit.PAGE) {
+                    s.image.clear(p);
+                } else {
+                    s.own(chain, n, p, false);
+                    Arrays.fill(s.image.data(), a, b, (byte) 0);
                 }
-                if (!s.image.has(p)) {
-                    if (!pageFromOrigin) continue; // a hole already
-                    originPage(n, u, p, s.image.data());
-                    s.image.markPresent(p);
-                }
-                Arrays.fill(s.image.data(), a, b, (byte) 0);
-                changed = true;
             }
-            if (changed) stage(t, chain, n.ino, s);
+            stage(t, chain, n.ino, s);
         }
     }
 
-    /** Removes one unit from the point: a tombstone when an older generation holds it. */
-    private void removeUnit(Txn t, Chain chain, long ino, long u) throws FsException {
-        Chain.Hit h = chain.find(db, db.blocks, Keys.block(0, ino, u), 0);
-        if (h == null) return;
-        byte[] key = Keys.block(chain.head(), ino, u);
-        if (h.depth() == 0) {
-            t.count(chain.head(), Counters.DATA, -h.value().length);
-            Chain.Hit older = chain.find(db, db.blocks, key, 1);
-            if (older != null && !older.tombstone()) t.put(db.blocks, key, Keys.TOMBSTONE);
-            else t.delete(db.blocks, key);
-        } else if (!h.tombstone()) {
-            t.put(db.blocks, key, Keys.TOMBSTONE);
-            if (h.depth() == 1) t.count(chain.head(), Counters.SHADOWED_PARENT, h.value().length);
+    /** The unit reads as zeros from now on: a tombstone when anything below could show through, else no key. */
+    private void removeUnit(Txn t, Chain chain, Inode n, long u) throws FsException {
+        byte[] key = Keys.block(chain.head(), n.ino, u);
+        byte[] own = db.get(db.blocks, key);
+        if (own != null) t.count(chain.head(), Counters.DATA, -stored(own));
+        boolean origin = n.origin != null && u * unit < n.originLimit;
+        boolean older = false;
+        long shadow = 0;
+        byte[] k = key.clone();
+        for (int d = 1; d < chain.depth(); d++) {
+            Keys.putLong(k, 0, chain.gen(d));
+            byte[] v = db.get(db.blocks, k);
+            if (v == null) continue;
+            if (d == 1 && own == null) shadow = (long) Unit.PAGE * Long.bitCount(Unit.presentOf(v));
+            if (Keys.isTombstone(v)) break;
+            older = true;
+            break;
         }
+        if (older || origin) {
+            if (own == null || !Keys.isTombstone(own)) t.put(db.blocks, key, Keys.TOMBSTONE);
+        } else if (own != null) {
+            t.delete(db.blocks, key);
+        }
+        t.count(chain.head(), Counters.SHADOWED_PARENT, shadow);
     }
 
-    /** Removes every unit with index ≥ from (truncate): the head's own ones, and tombstones over older ones. */
-    private void removeUnitsFrom(Txn t, Chain chain, long ino, long from) throws FsException {
+    /** Removes every unit with index ≥ from (truncate): the head's own, and tombstones over older ones. */
+    private void removeUnitsFrom(Txn t, Chain chain, Inode n, long from) throws FsException {
         Set<Long> seen = new HashSet<>();
         for (int d = 0; d < chain.depth(); d++) {
-            for (long u : unitIndexes(chain.gen(d), ino, from)) if (seen.add(u)) removeUnit(t, chain, ino, u);
+            for (long u : unitIndexes(chain.gen(d), n.ino, from)) if (seen.add(u)) removeUnit(t, chain, n, u);
         }
     }
 
@@ -309,13 +339,13 @@ public final class BlockMap {
      */
     public void release(Txn t, Chain chain, long ino) throws FsException {
         long head = chain.head();
-        Set<Long> own = new HashSet<>();
+        Map<Long, Long> own = new HashMap<>();
         byte[] lo = Keys.inodePrefix(head, ino), hi = Keys.inodePrefix(head, ino + 1);
         long freed = 0;
         try (RocksIterator it = db.rocks().newIterator(db.blocks)) {
             for (it.seek(lo); it.isValid() && Arrays.compareUnsigned(it.key(), hi) < 0; it.next()) {
-                own.add(Keys.unit(it.key()));
-                freed += it.value().length;
+                own.put(Keys.unit(it.key()), Unit.coveredOf(it.value(), unit));
+                freed += stored(it.value());
             }
         }
         t.deleteRange(db.blocks, lo, hi);
@@ -325,7 +355,8 @@ public final class BlockMap {
             try (RocksIterator it = db.rocks().newIterator(db.blocks)) {
                 byte[] plo = Keys.inodePrefix(parent, ino), phi = Keys.inodePrefix(parent, ino + 1);
                 for (it.seek(plo); it.isValid() && Arrays.compareUnsigned(it.key(), phi) < 0; it.next()) {
-                    if (!own.contains(Keys.unit(it.key())) && !Keys.isTombstone(it.value())) shadowed += it.value().length;
+                    long covered = own.getOrDefault(Keys.unit(it.key()), 0L);
+                    shadowed += (long) Unit.PAGE * Long.bitCount(Unit.presentOf(it.value()) & ~covered);
                 }
             }
             t.count(head, Counters.SHADOWED_PARENT, shadowed);

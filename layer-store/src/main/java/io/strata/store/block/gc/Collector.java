@@ -2,6 +2,7 @@ package io.strata.store.block.gc;
 
 import io.strata.core.errno.FsException;
 import io.strata.store.block.catalog.Catalog;
+import io.strata.store.block.blocks.Unit;
 import io.strata.store.block.catalog.Records;
 import io.strata.store.block.db.Rocks;
 import io.strata.store.block.db.StoreDb;
@@ -92,7 +93,7 @@ public final class Collector {
         return new Report(1, 0, 0, bytes);
     }
 
-    /** Deletes what child hides of gen; splices gen out when it is left empty. */
+    /** Deletes what child hides of gen (whole keys, or pages of units); splices gen out when it is left empty. */
     private Report prune(long gen, long child) throws FsException {
         long freed = 0;
         boolean empty = true;
@@ -100,17 +101,23 @@ public final class Collector {
             byte[] lo = Keys.genPrefix(gen), hi = Keys.genPrefix(gen + 1);
             try (Txn t = new Txn(db); RocksIterator it = db.rocks().newIterator(cf)) {
                 for (it.seek(lo); it.isValid() && Arrays.compareUnsigned(it.key(), hi) < 0; it.next()) {
-                    byte[] key = it.key();
-                    if (hidden(cf, key, child)) {
+                    byte[] key = it.key(), value = it.value();
+                    byte[] left = cf == db.blocks ? unitLeft(key, value, child) : hidden(cf, key, child) ? null : value;
+                    if (left == value) {
+                        empty = false;
+                        continue;
+                    }
+                    long before = Keys.isTombstone(value) || cf != db.blocks ? 0 : value.length;
+                    if (left == null) {
                         t.delete(cf, key);
-                        if (cf == db.blocks && !Keys.isTombstone(it.value())) {
-                            freed += it.value().length;
-                            t.count(gen, Counters.DATA, -it.value().length);
-                        }
-                        if (t.size() >= BATCH) t.commit(false);
                     } else {
+                        t.put(cf, key, left);
                         empty = false;
                     }
+                    long after = left == null || Keys.isTombstone(left) || cf != db.blocks ? 0 : left.length;
+                    freed += before - after;
+                    t.count(gen, Counters.DATA, after - before);
+                    if (t.size() >= BATCH) t.commit(false);
                 }
                 t.commit(true);
             }
@@ -133,9 +140,24 @@ public final class Collector {
         return new Report(0, 1, 0, freed);
     }
 
+    /** What gen's unit value still has to hold once child decides what it decides: value, a smaller one, or null. */
+    private byte[] unitLeft(byte[] key, byte[] value, long child) throws FsException {
+        byte[] cv = db.get(db.blocks, Keys.withGen(key, child));
+        if (cv == null) return hidden(db.blocks, key, child) ? null : value;
+        int unit = db.unit();
+        long covered = Unit.coveredOf(cv, unit);
+        if (covered == Unit.allPages(unit)) return null;
+        if (Keys.isTombstone(value)) return value; // pages the child leaves undecided still read as zeros
+        Unit u = Unit.decode(value, unit);
+        long drop = u.covered() & covered;
+        if (drop == 0) return value;
+        for (long m = drop; m != 0; m &= m - 1) u.forget(Long.numberOfTrailingZeros(m));
+        return u.decidesNothing() ? null : u.encode();
+    }
+
     /** The child generation has this key, or deleted the inode it belongs to (so nothing below it can see it). */
     private boolean hidden(ColumnFamilyHandle cf, byte[] key, long child) throws FsException {
-        if (db.get(cf, Keys.withGen(key, child)) != null) return true;
+        if (cf != db.blocks && db.get(cf, Keys.withGen(key, child)) != null) return true;
         if (cf == db.inodes) return false;
         byte[] owner = db.get(db.inodes, Keys.inode(child, Keys.ino(key)));
         return owner != null && Keys.isTombstone(owner);
