@@ -36,7 +36,9 @@ import java.util.Map;
  * layers never take the monitor).
  */
 public final class BlockStore implements AutoCloseable {
-    public static final int DEFAULT_UNIT = 64 * 1024;
+    /** Storage unit of new stores: 4 KiB measured best for 4 KiB random reads and writes, equal for sequential writes
+     *  (benchmarks/RESULTS-store.md). */
+    public static final int DEFAULT_UNIT = 4096;
 
     private final StoreDb db;
     private final Catalog catalog;

@@ -36,6 +36,8 @@ import java.util.List;
 public final class StoreDb implements AutoCloseable {
     public static final int FORMAT_VERSION = 1;
     static final String FORMAT_MAGIC = "strata-block-store";
+    /** Unit values in RocksDB blob files (-Dstrata.store.blobFiles=true); measured no better for 4 KiB units, so off. */
+    static final boolean BLOB_FILES = Boolean.parseBoolean(System.getProperty("strata.store.blobFiles", "false"));
     private static final List<String> FAMILIES = List.of(Keys.CF_CATALOG, Keys.CF_GENS, Keys.CF_INODES,
             Keys.CF_DIRENTS, Keys.CF_BLOCKS, Keys.CF_COUNTERS);
 
@@ -60,7 +62,7 @@ public final class StoreDb implements AutoCloseable {
         DBOptions dbo = own(new DBOptions().setCreateIfMissing(!exists).setCreateMissingColumnFamilies(!exists)
                 .setParanoidChecks(true).setWriteBufferManager(wbm).setMaxBackgroundJobs(2)
                 .setMaxOpenFiles(256).setKeepLogFileNum(3).setMaxTotalWalSize(64L << 20)
-                .setBytesPerSync(1 << 20));
+                .setBytesPerSync(1 << 20).setWalBytesPerSync(1 << 20)); // fsync finds little left to write
         if (exists) checkFamilies(dir);
         List<ColumnFamilyDescriptor> descs = new ArrayList<>();
         descs.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, family(cache, memory, false, false)));
@@ -116,8 +118,10 @@ public final class StoreDb implements AutoCloseable {
     }
 
     private ColumnFamilyOptions family(LRUCache cache, MemoryBudget memory, boolean data, boolean counter) {
+        // index and filter blocks live with the open table readers (max_open_files bounds them; ~0.05% of the data):
+        // in the block cache, file data evicted them and every cache miss re-read a large index block
         BlockBasedTableConfig table = new BlockBasedTableConfig().setBlockCache(cache)
-                .setCacheIndexAndFilterBlocks(true).setPinL0FilterAndIndexBlocksInCache(true)
+                .setCacheIndexAndFilterBlocks(false)
                 .setFilterPolicy(own(new BloomFilter(10))).setBlockSize(data ? 64 * 1024 : 4096);
         ColumnFamilyOptions o = own(new ColumnFamilyOptions()).setTableFormatConfig(table)
                 .setWriteBufferSize(data ? memory.blocksMemtableBytes() : memory.blocksMemtableBytes() / 4)
@@ -125,6 +129,12 @@ public final class StoreDb implements AutoCloseable {
                 .setCompressionType(data ? CompressionType.NO_COMPRESSION : CompressionType.LZ4_COMPRESSION)
                 .setLevelCompactionDynamicLevelBytes(true);
         if (counter) o.setMergeOperator(own(new UInt64AddOperator()));
+        if (data && BLOB_FILES) {
+            // file data in blob files: written once by the flush, never rewritten by compactions of the keys
+            o.setEnableBlobFiles(true).setMinBlobSize(2048).setBlobFileSize(256L << 20)
+                    .setBlobCompressionType(CompressionType.NO_COMPRESSION).setEnableBlobGarbageCollection(true)
+                    .setBlobGarbageCollectionAgeCutoff(0.5);
+        }
         return o;
     }
 
