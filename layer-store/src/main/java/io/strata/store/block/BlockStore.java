@@ -57,6 +57,7 @@ public final class BlockStore implements AutoCloseable {
         this.hostOrigins = origins == null ? new HostOrigins() : null;
         this.map = new BlockMap(db, origins == null ? hostOrigins : origins);
         this.collector = new Collector(db, catalog);
+        collector.dropUnreferenced(); // finishes a removal or restore that a crash interrupted between its batches
     }
 
     /** Opens the store at dir (its RocksDB directory), creating an empty one when there is none. */
