@@ -72,7 +72,7 @@ public final class CopyUp {
                 default -> Host.mknod(tmp, st.mode(), st.rdev());
             }
             copyXattrs(srcHost, tmp);
-            Host.setxattr(tmp, OverlayXattrs.STRATA_INO, InodeNumbers.encode(inodes.forCopyUp(n)), 0);
+            Host.setxattr(tmp, OverlayXattrs.ORIGIN, inodes.originOf(srcHost, st.dev()), 0);
             if (metaOnly) {
                 Host.setxattr(tmp, OverlayXattrs.METACOPY, new byte[0], 0);
                 if (!src.rel().equals(n.path())) upperRedirect(tmp, src.rel());

@@ -37,6 +37,8 @@ public final class UnionFs {
 
     public UnionFs(LayerStack layers) throws FsException {
         this.layers = layers;
+        // objects the union creates carry exactly the mode the caller asked for (the kernel applied its umask)
+        Host.umask(0);
         this.lookup = new Lookup(layers);
         this.readdir = new MergedReaddir(layers);
         this.inodes = new InodeNumbers(layers);
@@ -140,8 +142,7 @@ public final class UnionFs {
 
     public byte[] getxattr(String path, String name) throws FsException {
         Node n = lookup.resolve(path);
-        if (OverlayXattrs.isPrivate(name)) throw new FsException(Errno.ENODATA, name);
-        byte[] v = metaLayerGetxattr(n, name);
+        byte[] v = metaLayerGetxattr(n, OverlayXattrs.toDisk(name));
         if (v == null) throw new FsException(Errno.ENODATA, name);
         return v;
     }
@@ -157,29 +158,32 @@ public final class UnionFs {
         List<String> names = n.inUpper() ? layers.upper().listxattr(path)
                 : layers.lower(n.lowers().get(0).layer()).listxattr(n.lowers().get(0).rel());
         List<String> out = new ArrayList<>(names.size());
-        for (String x : names) if (!OverlayXattrs.isPrivate(x)) out.add(x);
+        for (String x : names) {
+            String shown = OverlayXattrs.fromDisk(x);
+            if (shown != null) out.add(shown);
+        }
         return out;
     }
 
     public void setxattr(String path, String name, byte[] value, int flags) throws FsException {
-        if (OverlayXattrs.isPrivate(name)) throw new FsException(Errno.EPERM, name);
+        String disk = OverlayXattrs.toDisk(name);
         mutate(() -> {
             Node n = lookup.resolve(path);
-            byte[] old = metaLayerGetxattr(n, name);
+            byte[] old = metaLayerGetxattr(n, disk);
             if ((flags & Host.XATTR_CREATE) != 0 && old != null) throw new FsException(Errno.EEXIST, name);
             if ((flags & Host.XATTR_REPLACE) != 0 && old == null) throw new FsException(Errno.ENODATA, name);
             copyUp.copyUp(n, false);
-            upper().setxattr(path, name, value, flags);
+            upper().setxattr(path, disk, value, flags);
         });
     }
 
     public void removexattr(String path, String name) throws FsException {
-        if (OverlayXattrs.isPrivate(name)) throw new FsException(Errno.EPERM, name);
+        String disk = OverlayXattrs.toDisk(name);
         mutate(() -> {
             Node n = lookup.resolve(path);
-            if (metaLayerGetxattr(n, name) == null) throw new FsException(Errno.ENODATA, name);
+            if (metaLayerGetxattr(n, disk) == null) throw new FsException(Errno.ENODATA, name);
             copyUp.copyUp(n, false);
-            upper().removexattr(path, name);
+            upper().removexattr(path, disk);
         });
     }
 
@@ -225,6 +229,8 @@ public final class UnionFs {
     }
 
     public void mknod(String path, int mode, long rdev, Caller caller) throws FsException {
+        // a 0/0 character device is a whiteout on disk: the union refuses to make one, like overlayfs
+        if ((mode & Stat.S_IFMT) == Stat.S_IFCHR && rdev == 0) throw new FsException(Errno.EPERM, path);
         mutate(() -> createNew(path, mode, rdev, null, caller));
     }
 
@@ -259,12 +265,18 @@ public final class UnionFs {
         Stat there = upper.lstat(path);
         boolean overWhiteout = there != null; // the name is free in the union, so whatever is there hides a lower one
         Stat parentNow = Host.lstat(upper.host(parent.path()));
-        int gid = (parentNow.mode() & 02000) != 0 ? parentNow.gid() : caller.gid();
+        boolean parentSetgid = (parentNow.mode() & Stat.S_ISGID) != 0;
+        int gid = parentSetgid ? parentNow.gid() : caller.gid();
+        int type = mode & Stat.S_IFMT;
+        int perms = mode & 07777;
+        if (type == Stat.S_IFDIR && parentSetgid) perms |= Stat.S_ISGID; // inherited, as in any setgid directory
+        if (type != Stat.S_IFDIR && caller.uid() != 0 && caller.gid() != gid) perms &= ~Stat.S_ISGID; // inode_init_owner
         String at = overWhiteout ? upper.newTemp() : dst;
         try {
-            makeNode(at, mode, rdev, linkTarget);
+            makeNode(at, type | perms, rdev, linkTarget);
             if (caller.uid() != 0 || gid != 0) Host.lchown(at, caller.uid(), gid);
-            if ((mode & Stat.S_IFMT) == Stat.S_IFDIR && (mode & 07000) != 0) Host.chmod(at, mode & 07777);
+            // chown clears set-id bits, and mkdir takes S_ISGID from its host parent only: set the final mode last
+            if (type != Stat.S_IFLNK && (perms & 07000) != 0) Host.chmod(at, perms);
             if (overWhiteout) {
                 if ((mode & Stat.S_IFMT) == Stat.S_IFDIR) {
                     Host.setxattr(at, OverlayXattrs.OPAQUE, OverlayXattrs.YES, 0);
@@ -316,6 +328,9 @@ public final class UnionFs {
         mutate(() -> {
             Node n = lookup.resolve(path);
             if (n.isDir()) throw new FsException(Errno.EISDIR, path);
+            // one name of a hard-linked lower file goes: the file is copied up (metadata only) with its other names
+            // first, so they see their link count drop, as with overlayfs' index=on
+            if (!n.inUpper() && n.lowers().get(0).stat().nlink() > 1) n = copyUp.copyUp(n, false);
             remove(n);
         });
     }
