@@ -98,4 +98,9 @@ public final class FuseMount implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
     }
+
+    /** Whether renameat2 flags reach the union: libfuse2's high-level API has no RENAME2 (the kernel answers EINVAL). */
+    public static boolean passesRenameFlags() {
+        return false;
+    }
 }

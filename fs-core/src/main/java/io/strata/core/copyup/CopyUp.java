@@ -5,12 +5,19 @@ import io.strata.core.errno.FsException;
 import io.strata.core.host.Host;
 import io.strata.core.host.Stat;
 import io.strata.core.inode.InodeNumbers;
+import io.strata.core.inode.LinkCount;
+import io.strata.core.inode.OriginHandle;
 import io.strata.core.layer.DirLayer;
 import io.strata.core.layer.LayerStack;
 import io.strata.core.layer.Paths;
 import io.strata.core.namei.Lookup;
 import io.strata.core.namei.Node;
 import io.strata.core.xattr.OverlayXattrs;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Copy-up (overlayfs' copy_up.c): the first change to a lower object makes an upper copy of it, parents first. The
@@ -117,6 +124,82 @@ public final class CopyUp {
             lookup.invalidate(alias);
             keepTimes(parentHost, parentBefore);
         }
+    }
+
+    /**
+     * An upper dir written by kernel overlayfs with index=on may hold hard-linked files copied up under one name only:
+     * the kernel finds the others through WORKDIR/index/HANDLE at lookup. Strata keeps all names of a file in the
+     * upper instead, so at mount it links each still-visible lower name of an indexed file to the index inode (what
+     * the kernel would do on the next copy-up of that name) and re-records the kernel's union link count.
+     */
+    public void adoptKernelIndex() throws FsException {
+        DirLayer upper = upper();
+        String indexDir = Paths.parent(upper.workDir()) + "/index";
+        if (Host.lstatOrNull(indexDir) == null) return;
+        Map<String, String> moved = null;
+        for (String name : Host.list(indexDir)) {
+            OriginHandle origin = OriginHandle.parse(hex(name));
+            Stat lower = origin == null ? null : inodes.resolve(origin);
+            String idxHost = indexDir + "/" + name;
+            Stat idx = Host.lstatOrNull(idxHost);
+            if (lower == null || idx == null || idx.isDir()) continue;
+            int unionNlink = LinkCount.recorded(idxHost, idx, inodes);
+            boolean linked = false;
+            for (int layer = 0; layer < layers.lowers().size(); layer++) {
+                if (Host.lstat(layers.lower(layer).root()).dev() != lower.dev()) continue;
+                for (String alias : hardLinks.names(layer, lower)) {
+                    if (moved == null) moved = movedLowerDirs();
+                    Node a = lookup.resolveOrNullQuietly(unionPathOf(alias, moved));
+                    if (a == null || a.inUpper() || a.lowers().isEmpty()) continue;
+                    Node.Hit h = a.lowers().get(0);
+                    if (h.layer() != layer || !h.rel().equals(alias) || h.stat().ino() != lower.ino()) continue;
+                    dir(lookup.resolve(Paths.parent(a.path())));
+                    String parentHost = upper.host(Paths.parent(a.path()));
+                    Stat parentBefore = Host.lstat(parentHost);
+                    Host.link(idxHost, upper.host(a.path()));
+                    lookup.invalidate(a.path());
+                    keepTimes(parentHost, parentBefore);
+                    linked = true;
+                }
+            }
+            if (linked) LinkCount.set(idxHost, unionNlink, Host.lstat(idxHost).nlink());
+        }
+    }
+
+    /** Lower directory path → the union path that shows it now, for every upper directory that merges a lower one. */
+    private Map<String, String> movedLowerDirs() throws FsException {
+        Map<String, String> m = new HashMap<>();
+        List<String> dirs = new ArrayList<>(List.of(""));
+        while (!dirs.isEmpty()) {
+            String dir = dirs.remove(dirs.size() - 1);
+            Node n = lookup.resolveOrNullQuietly(dir);
+            if (n == null || !n.isDir()) continue;
+            if (n.hasLower()) m.put(n.lowerPath(), dir);
+            for (Host.DirEntry e : Host.listTyped(upper().host(dir))) {
+                if (e.type() == Host.DT_DIR) dirs.add(Paths.join(dir, e.name()));
+            }
+        }
+        return m;
+    }
+
+    /** Where a lower path shows in the union: under the union path of its deepest moved (or merged) ancestor. */
+    private static String unionPathOf(String lowerRel, Map<String, String> moved) {
+        for (String p = Paths.parent(lowerRel); ; p = Paths.parent(p)) {
+            String at = moved.get(p);
+            if (at != null) return Paths.join(at, lowerRel.substring(p.isEmpty() ? 0 : p.length() + 1));
+            if (p.isEmpty()) return lowerRel;
+        }
+    }
+
+    private static byte[] hex(String s) {
+        if (s.length() % 2 != 0 || s.length() > 512) return null;
+        byte[] b = new byte[s.length() / 2];
+        for (int i = 0; i < b.length; i++) {
+            int hi = Character.digit(s.charAt(2 * i), 16), lo = Character.digit(s.charAt(2 * i + 1), 16);
+            if (hi < 0 || lo < 0) return null;
+            b[i] = (byte) (hi << 4 | lo);
+        }
+        return b;
     }
 
     private static void upperRedirect(String hostPath, String lowerRel) throws FsException {

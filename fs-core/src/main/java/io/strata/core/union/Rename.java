@@ -39,7 +39,11 @@ final class Rename {
 
     void rename(String from, String to, int flags) throws FsException {
         if (from.isEmpty() || to.isEmpty()) throw new FsException(Errno.EBUSY, "/");
-        if ((flags & Host.RENAME_EXCHANGE) != 0) throw new FsException(Errno.EINVAL, "RENAME_EXCHANGE");
+        if ((flags & Host.RENAME_EXCHANGE) != 0) {
+            if ((flags & Host.RENAME_NOREPLACE) != 0) throw new FsException(Errno.EINVAL, "RENAME_EXCHANGE|NOREPLACE");
+            exchange(from, to);
+            return;
+        }
         Node src = lookup.resolve(from);
         Node dstParent = lookup.resolve(Paths.parent(to));
         if (!dstParent.isDir()) throw new FsException(Errno.ENOTDIR, to);
@@ -91,5 +95,35 @@ final class Rename {
         }
         if (srcLower && !whiteoutLeftAtSource) upper.makeWhiteout(from);
         if (setAside != null) CopyUp.removeQuietly(setAside);
+    }
+
+    /**
+     * RENAME_EXCHANGE: both objects are copied up (directories alone) and swapped in the upper layer; each keeps
+     * finding what it merged with through a redirect, and a pure upper directory landing on a lower name turns opaque.
+     */
+    private void exchange(String a, String b) throws FsException {
+        Node na = lookup.resolve(a), nb = lookup.resolve(b);
+        if (a.equals(b)) return;
+        if (Paths.isUnder(a, b) || Paths.isUnder(b, a)) throw new FsException(Errno.EINVAL, a + " <-> " + b);
+        DirLayer upper = layers.upper();
+        Node pa = copyUp.dir(lookup.resolve(Paths.parent(a)));
+        boolean aLower = lookup.lowerPositive(pa, Paths.name(a));
+        Node pb = copyUp.dir(lookup.resolve(Paths.parent(b)));
+        boolean bLower = lookup.lowerPositive(pb, Paths.name(b));
+        na = copyUp.copyUp(na, false);
+        nb = copyUp.copyUp(nb, false);
+        markForMove(upper, na, bLower);
+        markForMove(upper, nb, aLower);
+        Host.renameat2(upper.host(a), upper.host(b), Host.RENAME_EXCHANGE);
+    }
+
+    /** What an upper object needs before it moves to a name where a lower object is (or is not). */
+    private static void markForMove(DirLayer upper, Node n, boolean lowerAtTarget) throws FsException {
+        if (n.isDir()) {
+            if (n.hasLower()) upper.setRedirect(n.path(), "/" + n.lowerPath());
+            else if (lowerAtTarget) upper.setOpaque(n.path());
+        } else if (n.metacopy()) {
+            upper.setRedirect(n.path(), "/" + n.lowers().get(0).rel());
+        }
     }
 }

@@ -6,6 +6,7 @@ import io.strata.core.errno.FsException;
 import io.strata.core.host.Host;
 import io.strata.core.host.Stat;
 import io.strata.core.inode.InodeNumbers;
+import io.strata.core.inode.LinkCount;
 import io.strata.core.layer.DirLayer;
 import io.strata.core.layer.LayerStack;
 import io.strata.core.layer.Paths;
@@ -43,7 +44,10 @@ public final class UnionFs {
         this.readdir = new MergedReaddir(layers);
         this.inodes = new InodeNumbers(layers);
         this.copyUp = new CopyUp(layers, lookup, inodes);
-        if (layers.upper() != null) cleanWorkDir();
+        if (layers.upper() != null) {
+            cleanWorkDir();
+            copyUp.adoptKernelIndex();
+        }
     }
 
     public LayerStack layers() {
@@ -77,6 +81,9 @@ public final class UnionFs {
         // structure comes from the lookup cache; an upper object's attributes are read afresh (lowers never change)
         Stat fresh = n.inUpper() ? Host.lstat(layers.upper().host(n.path())) : n.top();
         Stat st = fresh.withIno(inodes.of(n));
+        if (n.inUpper() && fresh.nlink() > 1 && !fresh.isDir()) {
+            st = st.withNlink(LinkCount.of(layers.upper().host(n.path()), fresh, inodes));
+        }
         if (n.isMerged()) st = st.withNlink(1); // like overlayfs: a merged directory's link count is unknown
         if (n.metacopy()) st = st.withBlocks(n.lowers().get(0).stat().blocks());
         return st;

@@ -203,6 +203,25 @@ class UnionFsTest {
     }
 
     @Test
+    void renameExchangeSwapsObjectsFromAnyLayer() throws Exception {
+        l1.file("a", "A").file("d/x", "x");
+        l2.file("d/y", "y");
+        UnionFs fs = union();
+        fs.create("n", Host.O_WRONLY, 0644, Caller.ROOT).close();
+        long inoA = fs.getattr("a").ino(), inoD = fs.getattr("d").ino();
+        fs.rename("a", "n", Host.RENAME_EXCHANGE);
+        assertEquals("A", read(fs, "n"));
+        assertEquals(0, fs.getattr("a").size());
+        assertEquals(inoA, fs.getattr("n").ino(), "the object keeps its inode number at its new name");
+        fs.rename("d", "a", Host.RENAME_EXCHANGE); // a merged directory and an upper file
+        assertEquals("x,y", sorted(fs.readdir("a")), "the directory still merges its lower parts");
+        assertEquals(inoD, fs.getattr("a").ino());
+        assertEquals(0, fs.getattr("d").size());
+        assertEquals(Errno.ENOENT, errnoOf(() -> fs.rename("a", "missing", Host.RENAME_EXCHANGE)));
+        assertEquals(Errno.EINVAL, errnoOf(() -> fs.rename("a", "a/x", Host.RENAME_EXCHANGE)));
+    }
+
+    @Test
     void renameOverExistingTargetsAndIntoItself() throws Exception {
         l1.file("a", "A").file("b", "B").file("dir/x", "x").dir("empty").file("full/f", "f");
         UnionFs fs = union();

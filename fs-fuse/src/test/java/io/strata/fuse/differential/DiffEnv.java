@@ -35,11 +35,13 @@ import java.util.stream.Collectors;
  */
 final class DiffEnv implements AutoCloseable {
     /**
-     * The kernel's options: Strata implements redirect_dir and metacopy, and has no hard-link index (index=off, the
-     * reference; -Dstrata.diff.kernel.index=on compares with the kernel's hard-link-preserving mode instead).
+     * The kernel's options: Strata implements redirect_dir, metacopy and what index=on gives (a hard-linked lower file
+     * stays one file after copy-up, link counts follow unlink/link), so those are the reference. Strata keeps every
+     * name of such a file in the upper layer instead of the kernel's WORKDIR/index, and adopts the kernel's index when
+     * it mounts an upper the kernel wrote. -Dstrata.diff.kernel.index=off shows what the kernel's default would differ in.
      */
     static final String KERNEL_FEATURES = "redirect_dir=on,metacopy=on,index="
-            + System.getProperty("strata.diff.kernel.index", "off");
+            + System.getProperty("strata.diff.kernel.index", "on");
 
     /**
      * -Dstrata.diff.selfcheck=true serves copy "strata" with kernel overlayfs too: every case must then pass, which
