@@ -40,7 +40,7 @@ public final class InodeNumbers {
 
     public InodeNumbers(LayerStack layers) throws FsException {
         this.layers = layers;
-        if (layers.upper() != null) fsTags.put(Host.lstat(layers.upper().root()).dev(), 0);
+        if (layers.upper() != null) fsTags.put(layers.upper().fs().lstat(layers.upper().root()).dev(), 0);
         for (DirLayer l : layers.lowers()) {
             long dev = Host.lstat(l.root()).dev();
             if (lowerFs.stream().noneMatch(f -> f.dev() == dev)) lowerFs.add(new LowerFs(dev, l.root(), Host.fsUuid(l.root())));

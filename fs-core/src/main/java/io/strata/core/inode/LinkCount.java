@@ -1,8 +1,8 @@
 package io.strata.core.inode;
 
 import io.strata.core.errno.FsException;
-import io.strata.core.host.Host;
 import io.strata.core.host.Stat;
+import io.strata.core.layerfs.LayerFs;
 import io.strata.core.xattr.OverlayXattrs;
 
 import java.nio.charset.StandardCharsets;
@@ -18,14 +18,14 @@ public final class LinkCount {
     }
 
     /** Only files with more than one upper link can carry the attribute; everything else costs nothing. */
-    public static int of(String upperHost, Stat upper, InodeNumbers inodes) throws FsException {
+    public static int of(LayerFs fs, String upperHost, Stat upper, InodeNumbers inodes) throws FsException {
         if (upper.isDir() || upper.nlink() < 2) return (int) upper.nlink();
-        return recorded(upperHost, upper, inodes);
+        return recorded(fs, upperHost, upper, inodes);
     }
 
     /** The count the attribute records (an index entry may be the inode's only upper name). */
-    public static int recorded(String upperHost, Stat upper, InodeNumbers inodes) throws FsException {
-        byte[] v = Host.getxattr(upperHost, OverlayXattrs.NLINK);
+    public static int recorded(LayerFs fs, String upperHost, Stat upper, InodeNumbers inodes) throws FsException {
+        byte[] v = fs.getxattr(upperHost, OverlayXattrs.NLINK);
         if (v == null || v.length < 3) return (int) upper.nlink();
         String s = new String(v, StandardCharsets.US_ASCII);
         char base = s.charAt(0);
@@ -39,7 +39,7 @@ public final class LinkCount {
         if (base == 'U') {
             n = upper.nlink() + diff;
         } else if (base == 'L') {
-            OriginHandle o = OriginHandle.parse(Host.getxattr(upperHost, OverlayXattrs.ORIGIN));
+            OriginHandle o = OriginHandle.parse(fs.getxattr(upperHost, OverlayXattrs.ORIGIN));
             Stat lower = o == null ? null : inodes.resolve(o);
             if (lower == null) return (int) upper.nlink();
             n = lower.nlink() + diff;
@@ -50,9 +50,9 @@ public final class LinkCount {
     }
 
     /** Records the union count relative to the upper's: stays right while links come and go in pairs. */
-    public static void set(String upperHost, long unionNlink, long upperNlink) throws FsException {
+    public static void set(LayerFs fs, String upperHost, long unionNlink, long upperNlink) throws FsException {
         long d = unionNlink - upperNlink;
         String v = "U" + (d >= 0 ? "+" : "") + d;
-        Host.setxattr(upperHost, OverlayXattrs.NLINK, v.getBytes(StandardCharsets.US_ASCII), 0);
+        fs.setxattr(upperHost, OverlayXattrs.NLINK, v.getBytes(StandardCharsets.US_ASCII), 0);
     }
 }

@@ -9,6 +9,7 @@ import io.strata.core.inode.InodeNumbers;
 import io.strata.core.layer.DirLayer;
 import io.strata.core.layer.LayerStack;
 import io.strata.core.layer.Paths;
+import io.strata.core.layerfs.LayerFs;
 import io.strata.core.namei.Lookup;
 import io.strata.core.namei.Node;
 import io.strata.core.readdir.MergedReaddir;
@@ -66,6 +67,7 @@ final class Rename {
         dstParent = copyUp.dir(lookup.resolve(Paths.parent(to)));
         boolean dstLower = lookup.lowerPositive(dstParent, toName);
 
+        LayerFs ufs = upper.fs();
         String s = upper.host(from), d = upper.host(to);
         if (src.isDir()) {
             if (src.hasLower()) upper.setRedirect(from, "/" + src.lowerPath());
@@ -81,20 +83,20 @@ final class Rename {
             inodes.forget(dstUpper);
             if (dstUpper.isDir()) {
                 setAside = upper.newTemp(); // empty in the union, but may hold whiteouts
-                Host.rename(d, setAside);
-                Host.rename(s, d);
+                ufs.rename(d, setAside);
+                ufs.rename(s, d);
             } else if (src.isDir()) { // a whiteout: a directory cannot replace it, so swap the two
-                Host.renameat2(s, d, Host.RENAME_EXCHANGE);
+                ufs.renameat2(s, d, Host.RENAME_EXCHANGE);
                 if (srcLower) whiteoutLeftAtSource = true;
-                else Host.unlink(s);
+                else ufs.unlink(s);
             } else {
-                Host.rename(s, d);
+                ufs.rename(s, d);
             }
         } else {
-            Host.rename(s, d);
+            ufs.rename(s, d);
         }
         if (srcLower && !whiteoutLeftAtSource) upper.makeWhiteout(from);
-        if (setAside != null) CopyUp.removeQuietly(setAside);
+        if (setAside != null) CopyUp.removeQuietly(ufs, setAside);
     }
 
     /**
@@ -114,7 +116,7 @@ final class Rename {
         nb = copyUp.copyUp(nb, false);
         markForMove(upper, na, bLower);
         markForMove(upper, nb, aLower);
-        Host.renameat2(upper.host(a), upper.host(b), Host.RENAME_EXCHANGE);
+        upper.fs().renameat2(upper.host(a), upper.host(b), Host.RENAME_EXCHANGE);
     }
 
     /** What an upper object needs before it moves to a name where a lower object is (or is not). */
