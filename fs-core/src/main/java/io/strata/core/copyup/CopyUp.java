@@ -79,7 +79,9 @@ public final class CopyUp {
             switch (st.type()) {
                 case Stat.S_IFDIR -> ufs.mkdir(tmp, 0700);
                 case Stat.S_IFLNK -> ufs.symlink(from.readlink(src.rel()), tmp);
-                case Stat.S_IFREG -> metaOnly = copyFile(srcHost, tmp, st, needData);
+                case Stat.S_IFREG -> {
+                    if (!ufs.createBackedFile(tmp, st, srcHost)) metaOnly = copyFile(srcHost, tmp, st, needData);
+                }
                 default -> ufs.mknod(tmp, st.mode(), st.rdev());
             }
             copyXattrs(srcHost, ufs, tmp);

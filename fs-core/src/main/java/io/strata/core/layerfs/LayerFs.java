@@ -70,6 +70,15 @@ public interface LayerFs {
     /** open(2) of an existing path, or O_CREAT; a final symlink is never followed. */
     LayerFile open(String path, int flags, int mode) throws FsException;
 
+    /**
+     * Copy-up by reference: makes path a regular file with attrs whose data, until written, is the host file at
+     * originHostPath (a block store's copy-on-write: writing 1 byte stores one block). Returns false when this
+     * filesystem cannot, and the union copies the data (or only the metadata, with metacopy) instead.
+     */
+    default boolean createBackedFile(String path, Stat attrs, String originHostPath) throws FsException {
+        return false;
+    }
+
     /** True when paths are host paths (so host-only means apply: file handles, the kernel's index directory). */
     boolean isHost();
 }
