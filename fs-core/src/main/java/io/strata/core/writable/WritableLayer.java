@@ -18,8 +18,8 @@ public interface WritableLayer extends AutoCloseable {
     int RENAME_NOREPLACE = 1;
     int XATTR_CREATE = 1, XATTR_REPLACE = 2;
     int FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2;
-    /** utimens: leave this time as it is. */
-    long UTIME_OMIT = (1L << 30) - 2;
+    /** utimens: leave this time as it is / set it to the current time (the kernel's values). */
+    long UTIME_OMIT = (1L << 30) - 2, UTIME_NOW = (1L << 30) - 1;
 
     /** One name in a directory. {@code type} is the S_IFMT part of the mode; a whiteout has ino 0 and type 0. */
     record Entry(String name, long ino, int type, boolean whiteout) {

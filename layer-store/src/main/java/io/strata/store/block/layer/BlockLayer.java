@@ -500,12 +500,12 @@ public final class BlockLayer implements WritableLayer {
         long nowSec = now / 1000, nowNsec = (now % 1000) * 1_000_000;
         attrs(ino, n -> {
             if (aNsec != UTIME_OMIT) {
-                boolean useNow = aNsec == UTIME_OMIT - 1;
+                boolean useNow = aNsec == UTIME_NOW;
                 n.atimeSec = useNow ? nowSec : aSec;
                 n.atimeNsec = (int) (useNow ? nowNsec : aNsec);
             }
             if (mNsec != UTIME_OMIT) {
-                boolean useNow = mNsec == UTIME_OMIT - 1;
+                boolean useNow = mNsec == UTIME_NOW;
                 n.mtimeSec = useNow ? nowSec : mSec;
                 n.mtimeNsec = (int) (useNow ? nowNsec : mNsec);
             }

@@ -205,8 +205,15 @@ public final class BlockFs implements LayerFs {
 
     // ---- xattrs ----
 
+    /** The namespaces a Linux filesystem accepts; any other name is EOPNOTSUPP, as the VFS answers. */
+    private static void checkNamespace(String name) throws FsException {
+        if (!name.startsWith("user.") && !name.startsWith("trusted.") && !name.startsWith("security."))
+            throw new FsException(Errno.EOPNOTSUPP, name);
+    }
+
     @Override
     public byte[] getxattr(String path, String name) throws FsException {
+        checkNamespace(name);
         try {
             return layer.getxattr(ino(path), name);
         } catch (FsException e) {
@@ -217,11 +224,13 @@ public final class BlockFs implements LayerFs {
 
     @Override
     public void setxattr(String path, String name, byte[] value, int flags) throws FsException {
+        checkNamespace(name);
         layer.setxattr(ino(path), name, value, flags);
     }
 
     @Override
     public void removexattr(String path, String name) throws FsException {
+        checkNamespace(name);
         layer.removexattr(ino(path), name);
     }
 
