@@ -21,6 +21,7 @@ need_deps() {
     _want attr command -v getfattr
     _want fuse-overlayfs command -v fuse-overlayfs
     _want kmod command -v modprobe
+    _want busybox-static test -x /bin/busybox   # test-images/ builds the OCI test images from it
   fi
   if [ ${#_missing[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
