@@ -8,7 +8,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.zip.GZIPOutputStream;
 
-/** How a layer blob is compressed; each one is deterministic (gzip header mtime 0, zstd single-threaded, fixed level). */
+/** How a layer blob is compressed; each one is deterministic (gzip header mtime 0, zstd level 3 with a content checksum, fixed level). */
 public enum Compression {
     PLAIN(""), GZIP("+gzip"), ZSTD("+zstd");
 
@@ -27,7 +27,7 @@ public enum Compression {
         try (OutputStream out = switch (this) {
             case PLAIN -> b;
             case GZIP -> new GZIPOutputStream(b, 64 * 1024);
-            case ZSTD -> new ZstdOutputStream(b, 3);
+            case ZSTD -> new ZstdOutputStream(b, 3).setChecksum(true); // as the zstd CLI writes by default
         }) {
             out.write(tar);
         } catch (IOException e) {
