@@ -1,4 +1,4 @@
-package io.strata.store.testing;
+package io.strata.testimages.oracle;
 
 import io.strata.testimages.Image;
 import io.strata.testimages.Layer;

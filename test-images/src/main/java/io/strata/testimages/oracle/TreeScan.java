@@ -1,6 +1,4 @@
-package io.strata.store.testing;
-
-import io.strata.core.host.Host;
+package io.strata.testimages.oracle;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +11,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
 
-/** The same {@link Node}s, read from a mounted (or plain) directory tree with lstat, readlink and getxattr. */
+/** The same {@link Node}s, read from a mounted (or plain) directory tree with lstat, readlink and getxattr (user.*). */
 public final class TreeScan {
     private TreeScan() {
     }
@@ -31,9 +29,9 @@ public final class TreeScan {
         int mode = (Integer) a.get("mode");
         int perms = mode & 07777, uid = (Integer) a.get("uid"), gid = (Integer) a.get("gid");
         long mtime = ((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")).toInstant().getEpochSecond();
-        Map<String, String> x = new TreeMap<>();
-        for (String name : Host.listxattr(p.toString()))
-            if (name.startsWith("user.")) x.put(name, new String(Host.getxattr(p.toString(), name), StandardCharsets.UTF_8));
+        // user.* xattrs of files and directories only: the JDK opens the object to read them (a fifo would block)
+        int type = mode & 0170000;
+        Map<String, String> x = type == 0100000 || type == 0040000 ? userXattrs(p) : Map.of();
         return switch (mode & 0170000) {
             case 0040000 -> new Node('d', perms, uid, gid, 0, 0, null, x, 0);
             case 0120000 -> {
@@ -52,5 +50,17 @@ public final class TreeScan {
                 yield new Node('f', perms, uid, gid, size, crc.getValue(), null, x, mtime);
             }
         };
+    }
+
+    private static Map<String, String> userXattrs(Path p) throws IOException {
+        Map<String, String> x = new TreeMap<>();
+        var view = Files.getFileAttributeView(p, java.nio.file.attribute.UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+        if (view == null) return x;
+        for (String name : view.list()) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(view.size(name));
+            view.read(name, b);
+            x.put("user." + name, new String(b.array(), 0, b.position(), StandardCharsets.UTF_8));
+        }
+        return x;
     }
 }

@@ -1,4 +1,4 @@
-package io.strata.store.testing;
+package io.strata.testimages.oracle;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
