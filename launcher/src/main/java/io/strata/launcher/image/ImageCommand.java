@@ -4,9 +4,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code strata image ...}: the OCI image store. */
-@Command(name = "image", description = "Import, list, inspect, mount and remove OCI images.",
+@Command(name = "image", description = "Import, list, inspect, mount, export and remove OCI images.",
         subcommands = {ImportCommand.class, ListCommand.class, InspectCommand.class, RemoveCommand.class,
-                ImageMountCommand.class, WhichCommand.class, CommandLine.HelpCommand.class})
+                ImageMountCommand.class, WhichCommand.class, ExportCommand.class,
+                CommandLine.HelpCommand.class})
 public final class ImageCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

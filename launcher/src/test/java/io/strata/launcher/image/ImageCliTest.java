@@ -107,6 +107,13 @@ class ImageCliTest {
 
         mountAndCompare("test/three:v1", TestImages.threeLayers());
 
+        Result export = strata("image", "export", "--store", store(), "test/three:v1", base.resolve("out.oci.tar").toString());
+        assertEquals(0, export.code(), export.err());
+        assertTrue(Files.isRegularFile(base.resolve("out.oci.tar")) && export.out().startsWith("exported "), export.out());
+        Result again = strata("image", "export", "--store", store(), "test/three:v1", base.resolve("out.oci.tar").toString());
+        assertEquals(2, again.code(), "an existing target is not overwritten");
+        assertTrue(again.err().contains("exists already"), again.err());
+
         Result rm = strata("image", "rm", "--store", store(), "test/three:v1");
         assertEquals(0, rm.code(), rm.err());
         assertEquals(3, rm.out().lines().filter(l -> l.startsWith("deleted layer: ")).count(), rm.out());
