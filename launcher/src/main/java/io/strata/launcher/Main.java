@@ -7,6 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "strata", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Union / copy-on-write filesystem for container images, served through FUSE.",
         subcommands = {MountCommand.class, UmountCommand.class, DemoCommand.class, io.strata.launcher.image.ImageCommand.class,
+                io.strata.launcher.container.ContainerCommand.class, io.strata.launcher.container.CreateCommand.class,
+                io.strata.launcher.container.DiffCommand.class, io.strata.launcher.container.CommitCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

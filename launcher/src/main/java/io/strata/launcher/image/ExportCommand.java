@@ -2,6 +2,7 @@ package io.strata.launcher.image;
 
 import io.strata.launcher.UserError;
 import io.strata.store.oci.ImageExporter;
+import io.strata.launcher.store.StoreCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -25,7 +26,7 @@ final class ExportCommand extends StoreCommand {
     String compression = "gzip";
 
     @Override
-    int run() {
+    protected int run() {
         ImageExporter.Format f;
         ImageExporter.LayerCompression c;
         try {

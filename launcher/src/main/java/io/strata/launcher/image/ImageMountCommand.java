@@ -3,6 +3,7 @@ package io.strata.launcher.image;
 import io.strata.launcher.UnionMounts;
 import io.strata.store.oci.ImageRecord;
 import io.strata.store.oci.ImageStore;
+import io.strata.launcher.store.StoreCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -22,7 +23,7 @@ final class ImageMountCommand extends StoreCommand {
     boolean foreground;
 
     @Override
-    int run() throws Exception {
+    protected int run() throws Exception {
         ImageStore store = store();
         ImageRecord r = store.find(image);
         String source = "strata-image:" + (r.names().isEmpty() ? r.shortId() : r.names().get(0));

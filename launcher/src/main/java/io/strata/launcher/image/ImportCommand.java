@@ -2,6 +2,7 @@ package io.strata.launcher.image;
 
 import io.strata.store.oci.ImageImporter;
 import io.strata.store.oci.ImageRecord;
+import io.strata.launcher.store.StoreCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,7 +25,7 @@ final class ImportCommand extends StoreCommand {
     boolean quiet;
 
     @Override
-    int run() {
+    protected int run() {
         ImportProgress progress = quiet ? null : new ImportProgress(System.err, System.console() != null);
         ImageRecord r = ImageImporter.run(store(), source, name, allowDevices, progress == null ? ImageImporter.Progress.NONE : progress);
         if (quiet) {

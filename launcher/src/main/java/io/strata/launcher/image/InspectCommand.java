@@ -8,6 +8,7 @@ import io.strata.launcher.UserError;
 import io.strata.store.oci.ImageRecord;
 import io.strata.store.oci.ImageStore;
 import io.strata.store.oci.LayerRecord;
+import io.strata.launcher.store.StoreCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,7 +25,7 @@ final class InspectCommand extends StoreCommand {
     String format = "text";
 
     @Override
-    int run() throws Exception {
+    protected int run() throws Exception {
         ImageStore store = store();
         ImageRecord r = store.find(image);
         ObjectMapper json = new ObjectMapper();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.strata.store.oci.ImageRecord;
 import io.strata.store.oci.ImageStore;
+import io.strata.launcher.store.StoreCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -19,7 +20,7 @@ final class ListCommand extends StoreCommand {
     boolean quiet;
 
     @Override
-    int run() throws Exception {
+    protected int run() throws Exception {
         ImageStore store = store();
         List<ImageRecord> images = store.list();
         if (format.equals("json")) {

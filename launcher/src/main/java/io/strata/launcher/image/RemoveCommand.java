@@ -1,6 +1,7 @@
 package io.strata.launcher.image;
 
 import io.strata.store.oci.ImageStore;
+import io.strata.launcher.store.StoreCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -13,7 +14,7 @@ final class RemoveCommand extends StoreCommand {
     List<String> images;
 
     @Override
-    int run() {
+    protected int run() {
         ImageStore store = store();
         for (String ref : images) {
             ImageStore.Removal r = store.remove(ref);

@@ -3,6 +3,7 @@ package io.strata.launcher.image;
 import io.strata.store.oci.ImageRecord;
 import io.strata.store.oci.ImageStore;
 import io.strata.store.oci.PathOrigins;
+import io.strata.launcher.store.StoreCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -20,7 +21,7 @@ final class WhichCommand extends StoreCommand {
     List<String> paths;
 
     @Override
-    int run() {
+    protected int run() {
         ImageStore store = store();
         ImageRecord r = store.find(image);
         List<String> ids = new ArrayList<>(r.layers().stream().map(ImageRecord.LayerRef::diffId).toList());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.strata.store.StoreException;
 import io.strata.store.Trees;
+import io.strata.store.tar.LayerWriter;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -176,6 +178,59 @@ public final class ImageStore {
         }
     }
 
+    // ---- new layers and images made here (commit); the caller holds the lock ----
+
+    /**
+     * Adds the layer directory {@code tmp/diff} (tmp inside the store's tmp/): its diff_id is the sha256 of
+     * LayerWriter's tar of it; tmp is renamed into layers/, or deleted when the store has that layer already.
+     */
+    public ImageRecord.LayerRef addLayerDir(Path tmp) throws IOException {
+        MessageDigest md = Digest.sha256();
+        long[] size = {0};
+        java.io.OutputStream sink = new java.io.OutputStream() {
+            public void write(int b) {
+                md.update((byte) b);
+                size[0]++;
+            }
+
+            public void write(byte[] b, int off, int len) {
+                md.update(b, off, len);
+                size[0] += len;
+            }
+        };
+        LayerWriter.write(tmp.resolve("diff").toString(), sink, null);
+        Digest diffId = Digest.of(md);
+        long entries;
+        try (Stream<Path> s = Files.walk(tmp.resolve("diff"))) {
+            entries = s.count() - 1;
+        }
+        if (hasLayer(diffId.hex())) {
+            Trees.delete(tmp);
+        } else {
+            JSON.writeValue(tmp.resolve("layer.json").toFile(), new LayerRecord(diffId.toString(), null, entries, size[0]));
+            move(tmp, layers().resolve(diffId.hex()));
+        }
+        return new ImageRecord.LayerRef(diffId.toString(), null, "application/vnd.oci.image.layer.v1.tar", size[0]);
+    }
+
+    /** An image of {@code base}'s layers plus {@code top}, with this config; named {@code name} if not null. */
+    public ImageRecord addImage(byte[] config, ImageRecord base, ImageRecord.LayerRef top, String name) throws IOException {
+        Digest id = Digest.of(config);
+        List<ImageRecord.LayerRef> layers = new ArrayList<>(base.layers());
+        layers.add(top);
+        ImageRecord r = new ImageRecord(id.hex(), name == null ? List.of() : List.of(name), "strata-commit", null,
+                id.toString(), layers, java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+        Path dir = images().resolve(id.hex());
+        if (!Files.isDirectory(dir)) {
+            Path t = Files.createTempDirectory(tmp(), "image-");
+            Files.write(t.resolve("config.json"), config);
+            JSON.writeValue(t.resolve("image.json").toFile(), r);
+            move(t, dir);
+        }
+        if (name != null) claimName(id.hex(), name);
+        return find(id.hex());
+    }
+
     // ---- removal ----
 
     /** What {@link #remove} did. */
@@ -189,6 +244,7 @@ public final class ImageStore {
     public Removal remove(String ref) {
         try (Lock l = lock()) {
             ImageRecord r = find(ref);
+            String user = containerUsing(r.id());
             List<String> untagged = new ArrayList<>();
             boolean byName = Reference.isValid(ref) && r.names().contains(Reference.parse(ref).toString());
             if (byName && r.names().size() > 1) {
@@ -198,6 +254,7 @@ public final class ImageStore {
                 writeRecord(images().resolve(r.id()), r.withNames(n));
                 return new Removal(List.of(name), null, List.of());
             }
+            if (user != null) throw new StoreException("image " + ref + " is used by container " + user + " (strata container rm " + user + ")");
             untagged.addAll(r.names());
             Path gone = tmp().resolve("rm-image-" + r.id());
             move(images().resolve(r.id()), gone);
@@ -206,6 +263,20 @@ public final class ImageStore {
         } catch (IOException e) {
             throw new StoreException("removing " + ref + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The name of a container on this image, or null (containers/NAME/container.json, field "image"). */
+    private String containerUsing(String id) throws IOException {
+        Path dir = root.resolve("containers");
+        if (!Files.isDirectory(dir)) return null;
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path c : s.sorted().toList()) {
+                Path f = c.resolve("container.json");
+                if (Files.isRegularFile(f) && id.equals(JSON.readTree(f.toFile()).path("image").asText()))
+                    return c.getFileName().toString();
+            }
+        }
+        return null;
     }
 
     /** Deletes layers that no image refers to (each by one rename out of layers/ first). */

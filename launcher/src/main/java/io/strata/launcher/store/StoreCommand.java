@@ -1,4 +1,4 @@
-package io.strata.launcher.image;
+package io.strata.launcher.store;
 
 import io.strata.launcher.UserError;
 import io.strata.store.StoreException;
@@ -8,12 +8,12 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** A command on the store: {@code --store DIR} (else $STRATA_STORE, else /var/lib/strata); store errors exit 2. */
-abstract class StoreCommand implements Callable<Integer> {
+/** A command on the store (images, containers): {@code --store DIR} (else $STRATA_STORE, else /var/lib/strata); store errors exit 2. */
+public abstract class StoreCommand implements Callable<Integer> {
     @Option(names = "--store", paramLabel = "DIR", description = "The store (default: $STRATA_STORE, else /var/lib/strata).")
     Path storeDir;
 
-    ImageStore store() {
+    protected ImageStore store() {
         return new ImageStore(ImageStore.rootFrom(storeDir));
     }
 
@@ -26,5 +26,5 @@ abstract class StoreCommand implements Callable<Integer> {
         }
     }
 
-    abstract int run() throws Exception;
+    protected abstract int run() throws Exception;
 }
