@@ -2,16 +2,19 @@ package io.strata.launcher.image;
 
 import io.strata.store.oci.ImageImporter;
 import io.strata.store.oci.LayerRecord;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.PrintStream;
 
-/** Import progress: a bar redrawn in place on a terminal (layers, bytes), one line per layer otherwise. */
+/** Import progress: a bar per layer on a terminal (me.tongfei progressbar: bytes, speed, ETA), plain lines otherwise. */
 final class ImportProgress implements ImageImporter.Progress {
     private final PrintStream out;
     private final boolean terminal;
-    private int index, count;
+    private ProgressBar bar;
     private String layer = "";
-    private long size, done, lastDraw;
 
     ImportProgress(PrintStream out, boolean terminal) {
         this.out = out;
@@ -20,44 +23,32 @@ final class ImportProgress implements ImageImporter.Progress {
 
     @Override
     public void layer(int i, int n, String diffId, long blobSize, boolean alreadyStored) {
-        index = i;
-        count = n;
-        layer = diffId.substring(7, 19) + (alreadyStored ? " (already stored: verifying)" : "");
-        size = blobSize;
-        done = 0;
-        draw(true);
+        layer = diffId.substring(7, 19) + (alreadyStored ? " (stored: verify)" : "");
+        if (terminal) {
+            bar = new ProgressBarBuilder().setTaskName("layer " + i + "/" + n + " " + layer).setInitialMax(Math.max(blobSize, 0))
+                    .setUnit("MiB", 1 << 20).showSpeed().setStyle(ProgressBarStyle.ASCII)
+                    .setConsumer(new ConsoleProgressBarConsumer(out)).build();
+        }
     }
 
     @Override
     public void bytes(long n) {
-        done += n;
-        draw(false);
+        if (bar != null) bar.stepBy(n);
     }
 
     @Override
     public void layerDone(int i, int n, LayerRecord l) {
-        if (terminal) {
-            done = size;
-            draw(true);
-            out.println();
+        if (bar != null) {
+            bar.stepTo(bar.getMax());
+            bar.close();
+            bar = null;
         } else {
             out.printf("layer %d/%d %s: %d entries, %s%n", i, n, layer, l.entries(), human(l.bytes()));
         }
     }
 
     void finish() {
-        out.flush();
-    }
-
-    private void draw(boolean force) {
-        if (!terminal) return;
-        long now = System.nanoTime();
-        if (!force && now - lastDraw < 100_000_000L) return;
-        lastDraw = now;
-        int width = 30;
-        int filled = size > 0 ? (int) Math.min(width, done * width / size) : width;
-        out.printf("\rlayer %d/%d %s [%s%s] %s / %s", index, count, layer, "=".repeat(filled), " ".repeat(width - filled),
-                human(done), human(Math.max(size, 0)));
+        if (bar != null) bar.close();
         out.flush();
     }
 
