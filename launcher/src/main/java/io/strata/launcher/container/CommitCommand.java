@@ -1,6 +1,6 @@
 package io.strata.launcher.container;
 
-import io.strata.launcher.store.StoreCommand;
+import io.strata.launcher.image.ImageStoreCommand;
 import io.strata.store.container.ContainerCommit;
 import io.strata.store.container.ContainerStore;
 import io.strata.store.oci.ImageRecord;
@@ -8,9 +8,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code strata commit C NAME[:TAG]}: the container's changes as a new layer of a new image. */
+/** {@code strata container commit C NAME[:TAG]}: the container's changes as a new layer of a new image. */
 @Command(name = "commit", description = "Make a new image: the container's image plus its changes as one OCI layer.")
-public final class CommitCommand extends StoreCommand {
+public final class CommitCommand extends ImageStoreCommand {
     @Parameters(index = "0", paramLabel = "C", description = "Container name (not mounted).")
     String name;
 

@@ -1,7 +1,7 @@
 package io.strata.launcher.container;
 
 import io.strata.launcher.UnionMounts;
-import io.strata.launcher.store.StoreCommand;
+import io.strata.launcher.image.ImageStoreCommand;
 import io.strata.store.container.ContainerRecord;
 import io.strata.store.container.ContainerStore;
 import io.strata.store.oci.ImageStore;
@@ -12,8 +12,11 @@ import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 
-/** {@code strata container ls|mount|rm} (and create/diff/commit, also at the top level). */
-@Command(name = "container", description = "Containers on images: create, ls, mount, diff, commit, rm.",
+/**
+ * {@code strata container create|ls|mount|diff|commit|rm}: containers whose writable layer is an overlay-format upper
+ * directory in the image store (the block store's own containers are {@code strata create|ps|diff|rm}).
+ */
+@Command(name = "container", description = "Containers on images with an overlay-format upper dir: create, ls, mount, diff, commit, rm.",
         subcommands = {CreateCommand.class, ContainerCommand.Ls.class, ContainerCommand.Mount.class, DiffCommand.class,
                 CommitCommand.class, ContainerCommand.Rm.class, CommandLine.HelpCommand.class})
 public final class ContainerCommand implements Runnable {
@@ -26,7 +29,7 @@ public final class ContainerCommand implements Runnable {
     }
 
     @Command(name = "ls", description = "List containers.")
-    static final class Ls extends StoreCommand {
+    static final class Ls extends ImageStoreCommand {
         @Override
         protected int run() {
             ContainerStore cs = new ContainerStore(store());
@@ -40,7 +43,7 @@ public final class ContainerCommand implements Runnable {
     }
 
     @Command(name = "mount", description = "Mount a container's writable union (strata umount MOUNTPOINT to unmount).")
-    static final class Mount extends StoreCommand {
+    static final class Mount extends ImageStoreCommand {
         @Parameters(index = "0", paramLabel = "C")
         String name;
 
@@ -63,7 +66,7 @@ public final class ContainerCommand implements Runnable {
     }
 
     @Command(name = "rm", description = "Remove a container and its changes.")
-    static final class Rm extends StoreCommand {
+    static final class Rm extends ImageStoreCommand {
         @Parameters(index = "0", paramLabel = "C")
         String name;
 

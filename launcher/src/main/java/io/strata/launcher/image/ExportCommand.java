@@ -2,7 +2,6 @@ package io.strata.launcher.image;
 
 import io.strata.launcher.UserError;
 import io.strata.store.oci.ImageExporter;
-import io.strata.launcher.store.StoreCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -12,7 +11,7 @@ import java.util.Locale;
 
 /** {@code strata image export IMAGE PATH --format oci|docker}: an OCI layout (or oci-archive for *.tar), a docker-save tar. */
 @Command(name = "export", description = "Write an image as an OCI layout (PATH dir), oci-archive (PATH.tar) or docker-save archive.")
-final class ExportCommand extends StoreCommand {
+final class ExportCommand extends ImageStoreCommand {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "NAME[:TAG] or id (prefix).")
     String image;
 

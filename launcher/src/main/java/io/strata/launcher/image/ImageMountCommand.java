@@ -3,7 +3,6 @@ package io.strata.launcher.image;
 import io.strata.launcher.UnionMounts;
 import io.strata.store.oci.ImageRecord;
 import io.strata.store.oci.ImageStore;
-import io.strata.launcher.store.StoreCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -12,7 +11,7 @@ import java.nio.file.Path;
 
 /** {@code strata image mount IMAGE MOUNTPOINT}: the image's merged tree, read-only, through Strata's union. */
 @Command(name = "mount", description = "Mount an image read-only (strata umount MOUNTPOINT to unmount).")
-final class ImageMountCommand extends StoreCommand {
+final class ImageMountCommand extends ImageStoreCommand {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "NAME[:TAG] or id (prefix).")
     String image;
 

@@ -2,7 +2,6 @@ package io.strata.launcher.image;
 
 import io.strata.store.oci.ImageImporter;
 import io.strata.store.oci.ImageRecord;
-import io.strata.launcher.store.StoreCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -11,7 +10,7 @@ import java.nio.file.Path;
 
 /** {@code strata image import PATH [--name NAME[:TAG]]}. */
 @Command(name = "import", description = "Import an OCI image layout dir, an oci-archive tar or a docker-save tar.")
-final class ImportCommand extends StoreCommand {
+final class ImportCommand extends ImageStoreCommand {
     @Parameters(index = "0", paramLabel = "PATH", description = "OCI layout directory, oci-archive or docker-save tar.")
     Path source;
 

@@ -8,7 +8,6 @@ import io.strata.launcher.UserError;
 import io.strata.store.oci.ImageRecord;
 import io.strata.store.oci.ImageStore;
 import io.strata.store.oci.LayerRecord;
-import io.strata.launcher.store.StoreCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -17,7 +16,7 @@ import java.util.List;
 
 /** {@code strata image inspect IMAGE [--format json]}: config, layers (digest, size, directory), history. */
 @Command(name = "inspect", description = "Show an image: config, layers, history.")
-final class InspectCommand extends StoreCommand {
+final class InspectCommand extends ImageStoreCommand {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "NAME[:TAG] or id (prefix).")
     String image;
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.strata.store.oci.ImageRecord;
 import io.strata.store.oci.ImageStore;
-import io.strata.launcher.store.StoreCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -12,7 +11,7 @@ import java.util.List;
 
 /** {@code strata image ls}: one line per image name (an unnamed image shows once as &lt;none&gt;). */
 @Command(name = "ls", aliases = "list", description = "List the images of the store.")
-final class ListCommand extends StoreCommand {
+final class ListCommand extends ImageStoreCommand {
     @Option(names = "--format", paramLabel = "table|json", description = "Output format (default: table).")
     String format = "table";
 

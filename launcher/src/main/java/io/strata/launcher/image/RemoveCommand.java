@@ -1,7 +1,6 @@
 package io.strata.launcher.image;
 
 import io.strata.store.oci.ImageStore;
-import io.strata.launcher.store.StoreCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -9,7 +8,7 @@ import java.util.List;
 
 /** {@code strata image rm IMAGE...}: untags; deletes an image with its last name; frees layers nothing uses. */
 @Command(name = "rm", aliases = "remove", description = "Remove images (layers are freed when no image uses them).")
-final class RemoveCommand extends StoreCommand {
+final class RemoveCommand extends ImageStoreCommand {
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "NAME[:TAG] or id (prefix).")
     List<String> images;
 

@@ -3,7 +3,6 @@ package io.strata.launcher.image;
 import io.strata.store.oci.ImageRecord;
 import io.strata.store.oci.ImageStore;
 import io.strata.store.oci.PathOrigins;
-import io.strata.launcher.store.StoreCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -13,7 +12,7 @@ import java.util.List;
 
 /** {@code strata image which IMAGE PATH...}: which layer provides each path, and what it hides or deleted. */
 @Command(name = "which", description = "Tell which layer provides each path, and which layers it shadows or deleted it in.")
-final class WhichCommand extends StoreCommand {
+final class WhichCommand extends ImageStoreCommand {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "NAME[:TAG] or id (prefix).")
     String image;
 

@@ -76,7 +76,7 @@ class ContainerCliTest {
         String store = base.resolve("store").toString();
         ImageFormat.OCI_LAYOUT.write(TestImages.threeLayers(), base.resolve("three"));
         assertEquals(0, strata("image", "import", "--store", store, "-q", base.resolve("three").toString()).code());
-        Result create = strata("create", "--store", store, "--name", "web", "strata-test/three-layers:1");
+        Result create = strata("container", "create", "--store", store, "--name", "web", "strata-test/three-layers:1");
         assertEquals(0, create.code(), create.err());
 
         Path mnt = mountPoint("mnt");
@@ -86,22 +86,22 @@ class ContainerCliTest {
         Files.delete(mnt.resolve("var/log/app.log"));
         Files.createDirectories(mnt.resolve("srv/www"));
         Files.writeString(mnt.resolve("srv/www/index.html"), "<h1>hi</h1>\n");
-        Result busy = strata("commit", "--store", store, "web", "x/y:1");
+        Result busy = strata("container", "commit", "--store", store, "web", "x/y:1");
         assertEquals(2, busy.code());
         assertTrue(busy.err().contains("is mounted at") && busy.err().contains("unmount it first"), busy.err());
         assertTrue(strata("container", "ls", "--store", store).out().contains(mnt.toString()), "ls shows where it is mounted");
         unmount(mnt);
 
-        Result diff = strata("diff", "--store", store, "web");
+        Result diff = strata("container", "diff", "--store", store, "web");
         assertEquals(0, diff.code(), diff.err());
         assertEquals(List.of("C /etc", "C /etc/motd", "A /srv", "A /srv/www", "A /srv/www/index.html", "C /var", "C /var/log",
                 "D /var/log/app.log"), diff.out().lines().toList());
 
-        Result commit = strata("commit", "--store", store, "web", "local/web:2", "-m", "site");
+        Result commit = strata("container", "commit", "--store", store, "web", "local/web:2", "-m", "site");
         assertEquals(0, commit.code(), commit.err());
         assertTrue(commit.out().trim().endsWith("local/web:2"), commit.out());
         Result inspect = strata("image", "inspect", "--store", store, "local/web:2");
-        assertTrue(inspect.out().contains("strata commit web"), inspect.out());
+        assertTrue(inspect.out().contains("strata container commit web"), inspect.out());
 
         Path view = mountPoint("view");
         assertEquals(0, strata("image", "mount", "--store", store, "local/web:2", view.toString()).code());
@@ -120,7 +120,7 @@ class ContainerCliTest {
         assertEquals(2, rmImage.code(), "the container's image stays while the container does");
         assertEquals(0, strata("container", "rm", "--store", store, "web").code());
         assertEquals(0, strata("image", "rm", "--store", store, "strata-test/three-layers:1").code());
-        Result bad = strata("diff", "--store", store, "web");
+        Result bad = strata("container", "diff", "--store", store, "web");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("no such container"), bad.err());
     }

@@ -16,7 +16,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
 /**
- * {@code strata commit C NAME[:TAG]}: the container's changes become one new layer on top of its image's layers,
+ * {@code strata container commit C NAME[:TAG]}: the container's changes become one new layer on top of its image's layers,
  * with the image's config extended by the layer's diff_id and a history entry. The layer's tar is LayerWriter's
  * deterministic one (sorted names; mtimes as in the container, clamped to $SOURCE_DATE_EPOCH when set; markers take
  * their directory's mtime), so the same changes give the same diff_id; the config's dates are the commit time, or
@@ -52,7 +52,7 @@ public final class ContainerCommit {
             ((ArrayNode) config.with("rootfs").withArray("diff_ids")).add(layer.diffId());
             ObjectNode h = config.withArray("history").addObject();
             h.put("created", created);
-            h.put("created_by", "strata commit " + name);
+            h.put("created_by", "strata container commit " + name);
             if (message != null) h.put("comment", message);
             return images.addImage(JSON.writeValueAsBytes(config), base, layer, newName);
         } catch (IOException e) {

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * {@code strata diff C}: what the container changed, as Docker prints it: {@code A} added, {@code C} changed,
+ * {@code strata container diff C}: what the container changed, as Docker prints it: {@code A} added, {@code C} changed,
  * {@code D} deleted, one path per line, sorted. Read from the upper directory (what changed) and the image's union
  * (what was there): a whiteout is D; an object that the image has is C, else A; an opaque directory deletes what
  * the image had in it; a renamed directory (redirect) is added with everything in it.

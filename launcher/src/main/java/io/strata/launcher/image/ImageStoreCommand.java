@@ -1,4 +1,4 @@
-package io.strata.launcher.store;
+package io.strata.launcher.image;
 
 import io.strata.launcher.UserError;
 import io.strata.store.StoreException;
@@ -8,8 +8,8 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** A command on the store (images, containers): {@code --store DIR} (else $STRATA_STORE, else /var/lib/strata); store errors exit 2. */
-public abstract class StoreCommand implements Callable<Integer> {
+/** A command on the image store (images, containers on them): {@code --store DIR} (else $STRATA_STORE, else /var/lib/strata); store errors exit 2. */
+public abstract class ImageStoreCommand implements Callable<Integer> {
     @Option(names = "--store", paramLabel = "DIR", description = "The store (default: $STRATA_STORE, else /var/lib/strata).")
     Path storeDir;
 
