@@ -16,7 +16,8 @@ import java.nio.file.Path;
  * {@code strata container create|ls|mount|diff|commit|rm}: containers whose writable layer is an overlay-format upper
  * directory in the image store (the block store's own containers are {@code strata create|ps|diff|rm}).
  */
-@Command(name = "container", description = "Containers on images with an overlay-format upper dir: create, ls, mount, diff, commit, rm.",
+@Command(name = "container", mixinStandardHelpOptions = true, versionProvider = io.strata.launcher.Version.class,
+        scope = CommandLine.ScopeType.INHERIT, description = "Containers on images with an overlay-format upper dir: create, ls, mount, diff, commit, rm.",
         subcommands = {CreateCommand.class, ContainerCommand.Ls.class, ContainerCommand.Mount.class, DiffCommand.class,
                 CommitCommand.class, ContainerCommand.Rm.class, CommandLine.HelpCommand.class})
 public final class ContainerCommand implements Runnable {

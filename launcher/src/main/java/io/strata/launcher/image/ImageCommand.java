@@ -4,7 +4,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code strata image ...}: the OCI image store. */
-@Command(name = "image", description = "Import, list, inspect, mount, export and remove OCI images.",
+@Command(name = "image", mixinStandardHelpOptions = true, versionProvider = io.strata.launcher.Version.class,
+        scope = CommandLine.ScopeType.INHERIT, description = "Import, list, inspect, mount, export and remove OCI images.",
         subcommands = {ImportCommand.class, ListCommand.class, InspectCommand.class, RemoveCommand.class,
                 ImageMountCommand.class, WhichCommand.class, ExportCommand.class,
                 CommandLine.HelpCommand.class})
