@@ -84,6 +84,9 @@ class ImageCliTest {
         assertEquals(0, ls.code(), ls.err());
         assertTrue(ls.out().lines().anyMatch(l -> l.startsWith("test/three:v1") && l.contains(three.configDigest().substring(7, 19))), ls.out());
 
+        Result lsJson = strata("image", "ls", "--store", store(), "--format", "json");
+        assertEquals(three.configDigest().substring(7), new ObjectMapper().readTree(lsJson.out()).get(0).path("id").asText(), lsJson.out());
+
         Result inspect = strata("image", "inspect", "--store", store(), "--format", "json", "test/three:v1");
         assertEquals(0, inspect.code(), inspect.err());
         JsonNode j = new ObjectMapper().readTree(inspect.out());

@@ -9,7 +9,6 @@ import io.strata.store.tar.EntryNames;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,8 +29,7 @@ public final class ImageSources {
     }
 
     public static SourceImage open(Path source, Path scratch, String wantedName) {
-        if (!Files.exists(source, LinkOption.NOFOLLOW_LINKS) && !Files.exists(source))
-            throw new StoreException(source + ": no such file or directory");
+        if (!Files.exists(source)) throw new StoreException(source + ": no such file or directory");
         Path dir = source;
         String kind;
         if (Files.isDirectory(source)) {

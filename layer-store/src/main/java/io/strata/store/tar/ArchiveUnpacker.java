@@ -38,6 +38,10 @@ public final class ArchiveUnpacker {
                 if (e.isDirectory()) {
                     Files.createDirectories(p);
                 } else if (e.isFile()) {
+                    long free = Files.getFileStore(dest).getUsableSpace();
+                    if (e.getSize() > free)
+                        throw new StoreException(archive + ": member " + EntryNames.quote(e.getName()) + " is " + e.getSize()
+                                + " bytes, more than the " + free + " bytes free in the store");
                     Files.createDirectories(p.getParent());
                     Files.copy(in, p, StandardCopyOption.REPLACE_EXISTING);
                 } else if (e.isSymbolicLink()) {

@@ -48,7 +48,7 @@ public final class LayerExtractor {
     private final Path root;
     private final String rootStr;
     private final boolean allowDevices;
-    private final boolean root_;
+    private final boolean asRoot;
     /** Names this layer created explicitly (members and whiteouts), relative. */
     private final Set<String> explicit = new HashSet<>();
     private final Set<String> whiteouts = new HashSet<>();
@@ -59,7 +59,7 @@ public final class LayerExtractor {
         this.root = root;
         this.rootStr = root.toString();
         this.allowDevices = allowDevices;
-        this.root_ = isRoot();
+        this.asRoot = isRoot();
     }
 
     private static boolean isRoot() {
@@ -289,7 +289,7 @@ public final class LayerExtractor {
     }
 
     private void applyOwnerAndXattrs(String path, TarArchiveEntry e) throws FsException {
-        if (root_) Host.lchown(path, (int) e.getLongUserId(), (int) e.getLongGroupId());
+        if (asRoot) Host.lchown(path, (int) e.getLongUserId(), (int) e.getLongGroupId());
         for (Map.Entry<String, String> x : e.getExtraPaxHeaders().entrySet()) {
             if (!x.getKey().startsWith("SCHILY.xattr.")) continue;
             String name = x.getKey().substring("SCHILY.xattr.".length());

@@ -118,6 +118,27 @@ class HostileImportTest {
         return d.size() > 10 ? d.subList(0, 10) + "..." : d.toString();
     }
 
+    /** The archive around the layers is hostile input too: its members are unpacked under checked names only. */
+    @Test
+    void hostileArchiveMembersAreRefused() throws Exception {
+        Map<String, String> start = snapshot(store.root());
+        for (String evil : List.of("../" + HostileImages.ESCAPE, "/tmp/" + HostileImages.ESCAPE, "blobs/../../" + HostileImages.ESCAPE)) {
+            byte[] tar = new io.strata.testimages.TarBuilder().file("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}")
+                    .file(evil, "x\n").build();
+            Path src = base.resolve("evil-archive.tar");
+            Files.write(src, tar);
+            StoreException e = assertThrows(StoreException.class, () -> ImageImporter.run(store, src, null, false, ImageImporter.Progress.NONE));
+            assertTrue(e.getMessage().contains("'..' in name") || e.getMessage().contains("absolute name"), e.getMessage());
+            assertTrue(start.equals(snapshot(store.root())), "store unchanged after " + evil);
+        }
+        assertFalse(Files.exists(Path.of("/tmp", HostileImages.ESCAPE)));
+        assertFalse(Files.exists(base.resolve(HostileImages.ESCAPE)));
+        Path notAnImage = base.resolve("text.tar");
+        Files.writeString(notAnImage, "hello\n".repeat(300));
+        StoreException e = assertThrows(StoreException.class, () -> ImageImporter.run(store, notAnImage, null, false, ImageImporter.Progress.NONE));
+        assertTrue(e.getMessage().contains("not a readable tar archive") || e.getMessage().contains("not an image"), e.getMessage());
+    }
+
     @Test
     void devicesAreAllowedOnlyWhenAsked() throws Exception {
         HostileImages.Case dev = HostileImages.all().stream().filter(c -> c.id().equals("device-node")).findFirst().orElseThrow();
