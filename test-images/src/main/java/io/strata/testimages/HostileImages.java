@@ -64,8 +64,8 @@ public final class HostileImages {
                 new TarBuilder().file("forged", "x\n".getBytes(StandardCharsets.UTF_8), 0644, 0, 0,
                         Map.of("trusted.overlay.redirect", "/etc"))));
         put(c, layerCase("whiteout-dotdot", "a whiteout of '..' (.wh..)", new TarBuilder().dir("a").file("a/.wh..", "")));
-        put(c, layerCase("huge-member", "a member that claims 1 TiB",
-                new TarBuilder().paxHeader("huge", Map.of("size", Long.toString(1L << 40))).file("huge", "tiny\n")));
+        put(c, layerCase("huge-member", "a member that claims 1 EiB",
+                new TarBuilder().paxHeader("huge", Map.of("size", Long.toString(1L << 60))).file("huge", "tiny\n")));
 
         byte[] ok = new TarBuilder().file("payload", "p".repeat(10000)).build();
         put(c, withTop("truncated", "a member cut short (digests match the cut bytes)",
