@@ -17,9 +17,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code strata mount -o lowerdir=L1:L2[,upperdir=U,workdir=W][,ro] MOUNTPOINT}: fuse-overlayfs' argv. */
-@Command(name = "mount", description = "Mount a union of directory layers (fuse-overlayfs options).")
+/**
+ * {@code strata mount -o lowerdir=L1:L2[,upperdir=U,workdir=W][,ro] MOUNTPOINT}: fuse-overlayfs' argv; and
+ * {@code strata mount CONTAINER[@SNAPSHOT] MOUNTPOINT}: a block-store container, served by the store daemon.
+ */
+@Command(name = "mount", description = "Mount a union of directory layers (fuse-overlayfs options), or a container: mount C[@SNAP] MOUNTPOINT.")
 public final class MountCommand implements Callable<Integer> {
+    @Option(names = "--store", paramLabel = "DIR", description = "Store root for a container mount (default: $STRATA_STORE, else /var/lib/strata).")
+    Path store;
+
     @Option(names = "-o", description = "Mount options: lowerdir=A:B (top first), upperdir=, workdir=, ro, metacopy=on|off, uidmapping=, gidmapping=")
     List<String> options = new ArrayList<>();
 
@@ -29,11 +35,17 @@ public final class MountCommand implements Callable<Integer> {
     @Option(names = "-d", description = "FUSE debug output (implies -f).")
     boolean debug;
 
-    @Parameters(index = "0", description = "Mount point.")
-    Path mountPoint;
+    @Parameters(arity = "1..2", paramLabel = "[CONTAINER[@SNAPSHOT]] MOUNTPOINT", description = "Mount point (after a container to mount one).")
+    List<String> positional = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
+        if (positional.size() == 2) {
+            if (!options.isEmpty()) throw new UserError("a container mount takes no -o options");
+            Path mp = checkMountPoint(Path.of(positional.get(1)));
+            return StoreCommands.requestTo(store, "mount", positional.get(0), mp.toString());
+        }
+        Path mountPoint = Path.of(positional.get(0));
         List<String> opts = new ArrayList<>(options);
         if (debug) opts.add("debug");
         return mount(opts, mountPoint, foreground || debug, mountPoint.toString());

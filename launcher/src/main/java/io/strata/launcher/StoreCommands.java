@@ -45,6 +45,14 @@ final class StoreCommands {
         }
     }
 
+    /** A request to the daemon of the store at dir (null: the default), for commands outside this class. */
+    static int requestTo(Path dir, String... args) throws Exception {
+        StoreOption o = new StoreOption() {
+        };
+        o.store = dir;
+        return o.request(args);
+    }
+
     static void startDaemon(StoreRoot root) throws Exception {
         root.create();
         String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
@@ -85,7 +93,8 @@ final class StoreCommands {
                 return 0;
             }
             if (action != null) throw new UserError("unknown daemon action '" + action + "'");
-            try (StoreDaemon d = new StoreDaemon(root(), MemoryBudget.DEFAULT, idle)) {
+            try (StoreDaemon d = new StoreDaemon(root(), MemoryBudget.DEFAULT, idle,
+                    new io.strata.launcher.store.DaemonMounts(root().dir()))) {
                 d.serve();
             }
             return 0;

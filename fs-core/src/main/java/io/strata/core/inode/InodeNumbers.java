@@ -42,8 +42,9 @@ public final class InodeNumbers {
         this.layers = layers;
         if (layers.upper() != null) fsTags.put(layers.upper().fs().lstat(layers.upper().root()).dev(), 0);
         for (DirLayer l : layers.lowers()) {
-            long dev = Host.lstat(l.root()).dev();
-            if (lowerFs.stream().noneMatch(f -> f.dev() == dev)) lowerFs.add(new LowerFs(dev, l.root(), Host.fsUuid(l.root())));
+            long dev = l.fs().lstat(l.root()).dev();
+            if (l.fs().isHost() && lowerFs.stream().noneMatch(f -> f.dev() == dev))
+                lowerFs.add(new LowerFs(dev, l.root(), Host.fsUuid(l.root())));
             fsTags.putIfAbsent(dev, fsTags.size());
         }
         this.sameFs = fsTags.size() == 1;

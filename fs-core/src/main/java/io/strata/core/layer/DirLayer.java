@@ -52,6 +52,11 @@ public final class DirLayer {
         return new DirLayer(HostFs.INSTANCE, root, null, true);
     }
 
+    /** A read-only layer on another filesystem (a frozen block-store upper seen as a lower). */
+    public static DirLayer lower(LayerFs fs, String root) {
+        return new DirLayer(fs, root, null, true);
+    }
+
     /** The writable layer; {@code workRoot} is overlayfs' workdir (Strata uses its {@code work/} subdirectory). */
     public static DirLayer upper(String root, String workRoot) {
         return upper(HostFs.INSTANCE, root, workRoot);

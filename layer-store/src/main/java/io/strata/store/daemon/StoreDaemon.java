@@ -40,8 +40,15 @@ public final class StoreDaemon implements AutoCloseable {
     private volatile long lastRequest = System.nanoTime();
     private volatile boolean stopping;
 
+    private final ContainerMounts mounts;
+
     public StoreDaemon(StoreRoot root, MemoryBudget memory, int idleSeconds) throws IOException, FsException {
+        this(root, memory, idleSeconds, ContainerMounts.NONE);
+    }
+
+    public StoreDaemon(StoreRoot root, MemoryBudget memory, int idleSeconds, ContainerMounts mounts) throws IOException, FsException {
         this.root = root;
+        this.mounts = mounts;
         this.idleNanos = idleSeconds * 1_000_000_000L;
         root.create();
         if (Files.exists(root.socket())) {
@@ -49,7 +56,7 @@ public final class StoreDaemon implements AutoCloseable {
             Files.delete(root.socket()); // left by a daemon that was killed
         }
         this.store = BlockStore.open(root.db(), memory);
-        this.requests = new StoreRequests(store);
+        this.requests = new StoreRequests(store, mounts);
         ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             s.bind(UnixDomainSocketAddress.of(root.socket()));
@@ -97,7 +104,7 @@ public final class StoreDaemon implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            if (System.nanoTime() - lastRequest > idleNanos) stop();
+            if (System.nanoTime() - lastRequest > idleNanos && mounts.active() == 0) stop();
         }
     }
 
@@ -162,6 +169,7 @@ public final class StoreDaemon implements AutoCloseable {
         }
         if (!storeClosed) {
             storeClosed = true;
+            mounts.close(); // unmounts and closes their layers before the store goes
             store.close();
         }
     }

@@ -15,9 +15,11 @@ import java.util.List;
 /** What each request to the daemon does with the store, and the lines it answers (tab-separated columns). */
 final class StoreRequests {
     private final BlockStore store;
+    private final ContainerMounts mounts;
 
-    StoreRequests(BlockStore store) {
+    StoreRequests(BlockStore store, ContainerMounts mounts) {
         this.store = store;
+        this.mounts = mounts;
     }
 
     List<String> handle(List<String> a) throws FsException {
@@ -62,6 +64,14 @@ final class StoreRequests {
                 report(out, store.removeContainer(a.get(1)));
             }
             case "gc" -> report(out, store.gc());
+            case "mount" -> {
+                need(a, 3);
+                int at = a.get(1).indexOf('@');
+                String c = at < 0 ? a.get(1) : a.get(1).substring(0, at), s = at < 0 ? null : a.get(1).substring(at + 1);
+                mounts.mount(store, c, s, java.nio.file.Path.of(a.get(2)));
+                out.add(a.get(2));
+            }
+            case "mounts" -> out.addAll(mounts.list());
             case "df" -> {
                 Space.Report r = store.df();
                 for (Space.Usage u : r.containers()) out.add("container\t" + u.name() + "\t" + u.exclusive() + "\t" + u.shared());
@@ -71,11 +81,28 @@ final class StoreRequests {
             case "diff" -> {
                 need(a, 2);
                 List<Change> d = a.size() > 2 ? store.diff(a.get(1), a.get(2)) : store.diff(null, a.get(1));
-                for (Change c : d) out.add(c.toString());
+                for (Change c : d) {
+                    String line = unionLine(c.toString());
+                    if (line != null) out.add(line);
+                }
             }
             default -> throw new FsException(Errno.EINVAL, "unknown request '" + a.get(0) + "'");
         }
         return out;
+    }
+
+    /**
+     * A change of the layer as the union shows it: mounted containers keep the union's upper directory in /upper
+     * (its work directory, /work, is no part of the union), so "C /upper/etc/motd" is "C /etc/motd". Layers never
+     * mounted through the union are shown as they are.
+     */
+    static String unionLine(String line) {
+        int sp = line.indexOf(' ');
+        if (sp < 0) return line;
+        String path = line.substring(sp + 1);
+        if (path.equals("/work") || path.startsWith("/work/") || path.equals("/upper")) return null;
+        if (path.startsWith("/upper/")) return line.substring(0, sp + 1) + path.substring("/upper".length());
+        return line;
     }
 
     private static void report(List<String> out, Collector.Report r) {

@@ -20,6 +20,18 @@ public final class BlockUnion {
     private BlockUnion() {
     }
 
+    /**
+     * A read-only union of a frozen block layer (a snapshot): its upper directory, if it has one, is the top lower
+     * layer, so its whiteouts, opaque directories and redirects apply as they did when it was written.
+     */
+    public static UnionFs openReadOnly(WritableLayer layer, Path storeDir, List<String> lowers) throws FsException {
+        BlockFs fs = new BlockFs(layer, storeDir);
+        List<DirLayer> dirs = new ArrayList<>();
+        if (fs.lstatOrNull(UPPER) != null) dirs.add(DirLayer.lower(fs, UPPER));
+        for (String l : lowers) dirs.add(DirLayer.lower(l));
+        return new UnionFs(new LayerStack(null, dirs, true));
+    }
+
     /** lowers: host directories, top first. */
     public static UnionFs open(WritableLayer layer, Path storeDir, List<String> lowers, boolean metacopy) throws FsException {
         BlockFs fs = new BlockFs(layer, storeDir);

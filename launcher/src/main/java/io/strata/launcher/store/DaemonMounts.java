@@ -1,0 +1,114 @@
+package io.strata.launcher.store;
+
+import io.strata.core.errno.Errno;
+import io.strata.core.errno.FsException;
+import io.strata.core.options.MountOptions;
+import io.strata.core.union.UnionFs;
+import io.strata.fuse.FuseMount;
+import io.strata.fuse.MountTable;
+import io.strata.store.block.BlockStore;
+import io.strata.store.block.catalog.Records;
+import io.strata.store.block.layer.BlockLayer;
+import io.strata.store.block.union.BlockUnion;
+import io.strata.store.daemon.ContainerMounts;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Container mounts served by the store daemon's JVM: the container's lowers and its block layer as one union, through
+ * FUSE. One read-write mount per container (the store refuses a second writer); snapshots mount read-only. A mount
+ * that went away underneath (plain umount, fusermount3 -u) is noticed and its layer closed.
+ */
+public final class DaemonMounts implements ContainerMounts {
+    private record Live(String what, FuseMount fuse, BlockLayer layer) {
+    }
+
+    private final Path storeDir;
+    private final Map<Path, Live> live = new LinkedHashMap<>();
+    private final Thread reaper;
+
+    public DaemonMounts(Path storeDir) {
+        this.storeDir = storeDir;
+        this.reaper = new Thread(this::reapLoop, "strata-mount-reaper");
+        reaper.setDaemon(true);
+        reaper.start();
+    }
+
+    @Override
+    public synchronized void mount(BlockStore store, String container, String snapshot, Path mountPoint) throws FsException {
+        reap();
+        Path mp = mountPoint.toAbsolutePath().normalize();
+        if (!Files.isDirectory(mp)) throw new FsException(Errno.ENOTDIR, "mount point " + mp + " is not a directory");
+        if (MountTable.isMounted(mp) && "fuse.strata".equals(MountTable.typeAt(mp)))
+            throw new FsException(Errno.EBUSY, "a Strata union is already mounted at " + mp);
+        Records.Container c = store.container(container);
+        List<String> lowers = c.lowerdirs().isEmpty() ? List.of() : Arrays.asList(c.lowerdirs().split(":"));
+        BlockLayer layer = snapshot == null ? store.openLayer(container) : store.openSnapshot(container, snapshot);
+        try {
+            UnionFs fs = snapshot == null ? BlockUnion.open(layer, storeDir, lowers, true)
+                    : BlockUnion.openReadOnly(layer, storeDir, lowers);
+            // FuseMount reads only ro and the FUSE options from these; lowerdir= names what is mounted
+            List<String> opts = new ArrayList<>(List.of("lowerdir=" + (lowers.isEmpty() ? storeDir.toString() : c.lowerdirs())));
+            MountOptions p = MountOptions.parse(opts);
+            MountOptions o = new MountOptions(p.lowerDirs(), null, null, snapshot != null, true, p.uidMapping(),
+                    p.gidMapping(), p.fuseOptions(), false);
+            String what = snapshot == null ? container : container + "@" + snapshot;
+            FuseMount m = FuseMount.start(fs, o, mp, "strata:" + what);
+            live.put(mp, new Live(what, m, layer));
+        } catch (FsException | RuntimeException e) {
+            layer.close();
+            throw e instanceof FsException f ? f : new FsException(Errno.EIO, "mount " + container + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public synchronized List<String> list() {
+        reap();
+        List<String> out = new ArrayList<>();
+        live.forEach((mp, l) -> out.add(mp + "\t" + l.what()));
+        return out;
+    }
+
+    @Override
+    public synchronized int active() {
+        reap();
+        return live.size();
+    }
+
+    /** Closes the layers of mounts that are gone. */
+    private synchronized void reap() {
+        live.entrySet().removeIf(e -> {
+            if (MountTable.isMounted(e.getKey())) return false;
+            e.getValue().fuse().close();
+            e.getValue().layer().close();
+            return true;
+        });
+    }
+
+    private void reapLoop() {
+        while (true) {
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            reap();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        reaper.interrupt();
+        for (Live l : live.values()) {
+            l.fuse().close();
+            l.layer().close();
+        }
+        live.clear();
+    }
+}

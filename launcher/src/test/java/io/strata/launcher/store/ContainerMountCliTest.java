@@ -1,0 +1,118 @@
+package io.strata.launcher.store;
+
+import io.strata.core.testing.Trees;
+import io.strata.fuse.MountTable;
+import io.strata.launcher.Main;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A block-store container as a user runs it: created on a lower directory, mounted read-write by the store daemon,
+ * written (1 byte into a big lower file stores about one page), snapshotted while mounted, the snapshot mounted
+ * read-only beside it, unmounted and mounted again. Everything unmounted and the daemon stopped whatever happens.
+ */
+class ContainerMountCliTest {
+    @TempDir
+    Path base;
+    private Path store, rw, ro;
+
+    private record Result(int code, String out, String err) {
+    }
+
+    private Result strata(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        System.setErr(new PrintStream(err, true));
+        try {
+            List<String> a = new java.util.ArrayList<>(List.of(args));
+            if (!a.get(0).equals("umount")) a.add("--store=" + store);
+            return new Result(Main.run(a.toArray(String[]::new)), out.toString(), err.toString());
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @AfterEach
+    void cleanUp() {
+        for (Path m : new Path[] {ro, rw}) if (m != null && MountTable.isMounted(m)) MountTable.unmount(m, true);
+        if (store != null) strata("daemon", "stop");
+        for (Path m : new Path[] {ro, rw}) if (m != null) assertFalse(MountTable.isMounted(m), "left mounted: " + m);
+    }
+
+    @Test
+    void mountWriteSnapshotWhileMountedMountTheSnapshotAndRemount() throws Exception {
+        store = base.resolve("store");
+        Trees.at(base.resolve("lower")).file("etc/motd", "hello\n");
+        byte[] big = new byte[16 << 20];
+        new Random(5).nextBytes(big);
+        Files.write(base.resolve("lower/big"), big);
+        rw = Files.createDirectories(base.resolve("rw"));
+        ro = Files.createDirectories(base.resolve("ro"));
+
+        assertEquals(0, strata("create", "--name", "c", "--lowerdir", base.resolve("lower").toString()).code());
+        Result m = strata("mount", "c", rw.toString());
+        assertEquals(0, m.code(), m.err());
+        assertTrue(MountTable.isMounted(rw));
+        assertEquals(2, strata("mount", "c", ro.toString()).code(), "one read-write mount per container");
+        assertFalse(MountTable.isMounted(ro));
+
+        Files.writeString(rw.resolve("etc/motd"), "changed\n");
+        try (RandomAccessFile f = new RandomAccessFile(rw.resolve("big").toFile(), "rw")) {
+            f.seek(1000);
+            f.write('X');
+            f.getFD().sync();
+        }
+        Result df = strata("df");
+        long bytes = Long.parseLong(df.out().lines().filter(l -> l.startsWith("container\tc\t")).findFirst().orElseThrow().split("\t")[2]);
+        assertTrue(bytes < (1 << 20), "1 byte into a 16 MiB lower file stores about a page, not a copy: " + bytes);
+
+        assertEquals(0, strata("snapshot", "create", "c", "s1").code());
+        Files.writeString(rw.resolve("etc/motd"), "after the snapshot\n");
+        Result snap = strata("mount", "c@s1", ro.toString());
+        assertEquals(0, snap.code(), snap.err());
+        assertEquals("changed\n", Files.readString(ro.resolve("etc/motd")), "the snapshot is the point in time");
+        assertThrows(java.io.IOException.class, () -> Files.writeString(ro.resolve("x"), "x"), "and read-only");
+        String diff = strata("diff", "c").out();
+        assertTrue(diff.contains("C /etc/motd") && diff.contains("C /big"), diff);
+
+        assertEquals(0, strata("umount", ro.toString()).code());
+        assertEquals(0, strata("umount", rw.toString()).code());
+        assertFalse(MountTable.isMounted(rw));
+        long deadline = System.currentTimeMillis() + 10_000;
+        Result again;
+        do { // the daemon notices the unmount within a second and releases the writer
+            again = strata("mount", "c", rw.toString());
+        } while (again.code() != 0 && System.currentTimeMillis() < deadline && sleep());
+        assertEquals(0, again.code(), again.err());
+        assertEquals("after the snapshot\n", Files.readString(rw.resolve("etc/motd")));
+        byte[] now = Files.readAllBytes(rw.resolve("big"));
+        big[1000] = 'X';
+        assertTrue(java.util.Arrays.equals(big, now), "the page written and the lower data around it");
+        assertEquals(0, strata("umount", rw.toString()).code());
+    }
+
+    private static boolean sleep() {
+        try {
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return true;
+    }
+}
