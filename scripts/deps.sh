@@ -13,6 +13,7 @@ need_deps() {
   _want libfuse2 sh -c 'ldconfig -p | grep -q "libfuse.so.2 "'
   _want fuse3 command -v fusermount3
   _want util-linux command -v setsid
+  _want busybox-static test -x /bin/busybox     # the bundled OCI test images (./strata demo, tests) are built from it
   if [ "$1" = build ] || [ "$1" = test ]; then
     _want maven command -v mvn
     _want openjdk-17-jdk-headless command -v javac
@@ -21,7 +22,6 @@ need_deps() {
     _want attr command -v getfattr
     _want fuse-overlayfs command -v fuse-overlayfs
     _want kmod command -v modprobe
-    _want busybox-static test -x /bin/busybox   # test-images/ builds the OCI test images from it
     _want skopeo command -v skopeo              # external readers of what `strata image export` writes
     _want umoci command -v umoci
   fi

@@ -89,9 +89,61 @@ public final class DemoCommand implements Callable<Integer> {
         } else {
             System.out.println("   (kernel overlayfs not available here: skipped)");
         }
+        int image = imageDemo();
         if (!keep) run(List.of("rm", "-rf", base.toString()));
         else System.out.println("\nkept " + base);
         return 0;
+    }
+
+    /**
+     * Part two: the bundled 3-layer test image (built here from Debian's busybox-static, as a `docker save` archive),
+     * imported into a store, inspected, run as a block-store container: copy-up by reference, a snapshot of the
+     * running container, diff, df; each step is the CLI command a user types.
+     */
+    private int imageDemo() throws Exception {
+        Path store = dir("store"), archive = base.resolve("three-layers.docker.tar"), mnt = dir("container");
+        io.strata.testimages.ImageFormat.DOCKER_ARCHIVE.write(io.strata.testimages.TestImages.threeLayers(), archive);
+        String s = "--store=" + store;
+        int rc = cli("image", "import", archive.toString(), s);
+        if (rc == 0) rc = cli("image", "ls", s);
+        if (rc == 0) cli("image", "which", "strata-test/three-layers:1", "/etc/motd", "/etc/hostname", "/var/cache/old.db", s);
+        if (rc == 0) rc = cli("create", "--name", "demo", "strata-test/three-layers:1", s);
+        if (rc != 0) return rc;
+        try {
+            rc = cli("mount", "demo", mnt.toString(), s);
+            if (rc != 0) return rc;
+            try {
+                step("in the container: ls /, cat /etc/motd, and busybox runs from the image");
+                System.out.println("   " + list(mnt));
+                System.out.print("   /etc/motd: " + Files.readString(mnt.resolve("etc/motd")));
+                run(List.of(mnt.resolve("bin/busybox").toString(), "echo", "   busybox from the image says hello"));
+                step("copy-up by reference: write 1 byte into /bin/busybox (the store keeps one 4 KiB page, not a copy)");
+                try (var f = new java.io.RandomAccessFile(mnt.resolve("bin/busybox").toFile(), "rw")) {
+                    f.seek(f.length() - 1);
+                    int last = f.read();
+                    f.seek(f.length() - 1);
+                    f.write(last);
+                }
+                Files.writeString(mnt.resolve("etc/motd"), "changed in the container\n");
+                Files.delete(mnt.resolve("etc/issue"));
+                cli("df", s);
+                cli("snapshot", "create", "demo", "before-more", s);
+                Files.writeString(mnt.resolve("srv.txt"), "written after the snapshot\n");
+                cli("diff", "demo", s);
+                cli("snapshot", "ls", "demo", s);
+            } finally {
+                cli("umount", mnt.toString());
+            }
+            return 0;
+        } finally {
+            cli("daemon", "stop", s);
+        }
+    }
+
+    /** One CLI command, shown and run as the user would type it. */
+    private static int cli(String... args) {
+        step("strata " + String.join(" ", args).replaceAll(" --store=\\S+", ""));
+        return Main.run(args);
     }
 
     private Path dir(String name) throws IOException {

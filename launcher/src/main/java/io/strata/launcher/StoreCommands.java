@@ -101,15 +101,27 @@ final class StoreCommands {
         }
     }
 
-    @Command(name = "create", description = "Create a container: read-only lowers and a writable block layer, or a clone of a snapshot.")
+    @Command(name = "create", description = "Create a container: an image's layers (or --lowerdir) and a writable block layer, or a clone of a snapshot.")
     static final class Create extends StoreOption implements Callable<Integer> {
         @Option(names = "--name", required = true) String name;
         @Option(names = "--lowerdir", paramLabel = "L1:L2", description = "Lower directories, top first.") String lowerdirs = "";
         @Option(names = "--from", paramLabel = "C@SNAP", description = "Clone of this snapshot.") String from;
+        @Parameters(arity = "0..1", paramLabel = "IMAGE", description = "An imported image (strata image import): its layers are the lowers.") String image;
 
         @Override
         public Integer call() throws Exception {
-            return from != null ? request("clone", from, name) : request("create", name, lowerdirs);
+            if (from != null) {
+                if (image != null || !lowerdirs.isEmpty()) throw new UserError("--from takes neither an image nor --lowerdir");
+                return request("clone", from, name);
+            }
+            if (image != null) {
+                if (!lowerdirs.isEmpty()) throw new UserError("give an image or --lowerdir, not both");
+                var images = new io.strata.store.oci.ImageStore(root().dir());
+                var rec = images.find(image);
+                if (rec == null) throw new UserError("no image " + image + " (strata image ls)");
+                lowerdirs = String.join(":", images.lowerDirsTopFirst(rec).stream().map(Path::toString).toList());
+            }
+            return request("create", name, lowerdirs);
         }
     }
 
