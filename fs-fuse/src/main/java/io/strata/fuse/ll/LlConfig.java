@@ -10,10 +10,11 @@ import java.util.List;
  * union goes through this process, so the kernel may cache entries and attributes long (like fuse-overlayfs); the
  * user's -o entry_timeout=/attr_timeout=/negative_timeout= (seconds) and system properties override them:
  * strata.fuse.threads=multi|single, strata.fuse.ll.maxThreads, strata.fuse.ll.maxWrite (bytes),
- * strata.fuse.ll.readdirplus=auto|always|off, strata.fuse.ll.splice=none|write|read|both.
+ * strata.fuse.ll.readdirplus=auto|always|off, strata.fuse.ll.splice=none|write|read|both,
+ * strata.fuse.ll.cacheDirs=true|false (the kernel keeps directory listings across opens).
  */
 record LlConfig(double entryTimeout, double attrTimeout, double negativeTimeout, boolean multiThreaded,
-                int maxThreads, int maxWrite, String readdirplus, String splice, boolean debug) {
+                int maxThreads, int maxWrite, String readdirplus, String splice, boolean cacheDirs, boolean debug) {
 
     static final double DEFAULT_TIMEOUT = 86400;
 
@@ -46,7 +47,8 @@ record LlConfig(double entryTimeout, double attrTimeout, double negativeTimeout,
                 "multi".equals(System.getProperty("strata.fuse.threads", "multi")),
                 Integer.getInteger("strata.fuse.ll.maxThreads", 8), maxWrite,
                 System.getProperty("strata.fuse.ll.readdirplus", "always"),
-                System.getProperty("strata.fuse.ll.splice", "none"), o.debug());
+                System.getProperty("strata.fuse.ll.splice", "none"),
+                Boolean.parseBoolean(System.getProperty("strata.fuse.ll.cacheDirs", "true")), o.debug());
     }
 
     /**

@@ -542,6 +542,9 @@ final class LowLevelOps {
             if (!n.isDir()) throw new FsException(Errno.ENOTDIR);
             long fh = dirs.add(new OpenDir(n));
             fi.putLong(Layout.FI_FH, fh);
+            if (cfg.cacheDirs()) { // the kernel keeps listings; its own changes of a directory drop them (iversion)
+                fi.putInt(Layout.FI_BITS, fi.getInt(Layout.FI_BITS) | Layout.FI_CACHE_READDIR | Layout.FI_KEEP_CACHE);
+            }
             if (lib.fuse_reply_open(req, fi) != 0) dirs.remove(fh);
         });
     }

@@ -133,6 +133,8 @@ final class DiffEnv implements AutoCloseable {
     }
 
     void mountStrata(Copy c, Path mnt) throws FsException {
+        // the adapter follows -Dstrata.fuse.api (hl: libfuse 2 high-level, ll: libfuse 3 low-level), read in FuseMount
+        System.err.println("differential: strata mounted with strata.fuse.api=" + System.getProperty("strata.fuse.api", "hl"));
         MountOptions o = MountOptions.parse(List.of("lowerdir=" + c.lowerdir() + ",upperdir=" + c.upper + ",workdir=" + c.work));
         FuseMount m = FuseMount.start(new UnionFs(LayerDirs.open(o)), o, mnt, "test");
         mounted.add(new Mounted(mnt, m));
