@@ -43,6 +43,10 @@ final class Layout {
     // struct fuse_args: { int argc; char **argv; int allocated; }
     static final int ARGS_SIZE = 24, ARGS_ARGC = 0, ARGS_ARGV = 8, ARGS_ALLOCATED = 16;
 
+    // struct fuse_buf: { size_t size; enum fuse_buf_flags flags; void *mem; int fd; off_t pos; }
+    static final int FUSE_BUF_SIZE = 40, FUSE_BUF_SIZE_FIELD = 0, FUSE_BUF_FLAGS = 8, FUSE_BUF_MEM = 16,
+            FUSE_BUF_FD = 24, FUSE_BUF_POS = 32;
+
     // struct fuse_forget_data: { uint64_t ino; uint64_t nlookup; }
     static final int FORGET_SIZE = 16;
 

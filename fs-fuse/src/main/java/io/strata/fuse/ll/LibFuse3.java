@@ -44,23 +44,17 @@ public interface LibFuse3 {
 
     int fuse_session_mount(Pointer se, String mountpoint);
 
-    int fuse_session_loop(Pointer se);
+    int fuse_session_receive_buf(Pointer se, Pointer fuseBuf);
 
-    int fuse_session_loop_mt_312(Pointer se, Pointer loopConfig);
+    void fuse_session_process_buf(Pointer se, Pointer fuseBuf);
+
+    int fuse_session_exited(Pointer se);
 
     void fuse_session_exit(Pointer se);
 
     void fuse_session_unmount(Pointer se);
 
     void fuse_session_destroy(Pointer se);
-
-    Pointer fuse_loop_cfg_create();
-
-    void fuse_loop_cfg_destroy(Pointer config);
-
-    void fuse_loop_cfg_set_idle_threads(Pointer config, int value);
-
-    void fuse_loop_cfg_set_max_threads(Pointer config, int value);
 
     // ---- notifications (never from a request handler that the kernel waits on: see Notifier)
     int fuse_lowlevel_notify_inval_inode(Pointer se, long ino, long off, long len);

@@ -37,7 +37,11 @@ public final class LowLevelMount {
 
     /** Mounts and serves on this thread until unmounted. */
     public void run(Path mountPoint) {
-        session.run(argv, mountPoint);
+        try {
+            session.run(argv, mountPoint);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** After {@link #run} started on another thread: true once mounted; throws if the session failed. */

@@ -12,8 +12,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One libfuse 3 session: fuse_session_new with the ops table, fuse_session_mount, the request loop (multi-threaded
- * with a fuse_loop_config, or single), then unmount and destroy. The loop ends when the file system is unmounted
+ * One libfuse 3 session: fuse_session_new with the ops table, fuse_session_mount, the request loop (on N Java
+ * threads, see {@link #serveRequests}), then unmount and destroy. The loop ends when the file system is unmounted
  * (fusermount3 -u, umount).
  */
 final class Session {
@@ -86,7 +86,7 @@ final class Session {
     }
 
     /** Mounts and runs the loop on this thread until the file system is unmounted. */
-    void run(List<String> argv, Path mountPoint) {
+    void run(List<String> argv, Path mountPoint) throws InterruptedException {
         Pointer se = null;
         try {
             Pointer argvArray = Memory.allocateDirect(runtime, 8L * (argv.size() + 1), true);
@@ -103,20 +103,7 @@ final class Session {
                 throw new IllegalStateException("fuse_session_mount " + mountPoint + " failed");
             }
             mounted.countDown();
-            int rc;
-            if (cfg.multiThreaded()) {
-                Pointer lc = lib.fuse_loop_cfg_create();
-                lib.fuse_loop_cfg_set_max_threads(lc, cfg.maxThreads());
-                lib.fuse_loop_cfg_set_idle_threads(lc, cfg.maxThreads());
-                try {
-                    rc = lib.fuse_session_loop_mt_312(se, lc);
-                } finally {
-                    lib.fuse_loop_cfg_destroy(lc);
-                }
-            } else {
-                rc = lib.fuse_session_loop(se);
-            }
-            if (rc < 0) System.err.println("strata: fuse session loop ended with " + rc);
+            serveRequests(se);
             lib.fuse_session_unmount(se);
         } catch (Throwable t) {
             failure = t;
@@ -125,6 +112,54 @@ final class Session {
             mounted.countDown();
             if (se != null) lib.fuse_session_destroy(se);
         }
+    }
+
+    /**
+     * The request loop: N Java threads, each receiving requests from /dev/fuse and dispatching them
+     * (fuse_session_receive_buf + fuse_session_process_buf, what libfuse's own loops do). Not libfuse's
+     * multi-threaded loop (fuse_session_loop_mt): its native threads enter the JVM through jnr's closures, which
+     * cost 2-4x the server CPU of the single-threaded loop on a Java thread in the quick benchmark (a JVM
+     * attach per callback is the likely cause); these workers are Java threads. The loop ends when the kernel says
+     * the mount is gone (ENODEV).
+     */
+    private void serveRequests(Pointer se) throws InterruptedException {
+        int n = cfg.multiThreaded() ? Math.max(1, cfg.maxThreads()) : 1;
+        List<Thread> extra = new ArrayList<>();
+        for (int i = 1; i < n; i++) {
+            Thread t = new Thread(null, () -> worker(se), "fuse-ll-worker-" + i, 2 << 20);
+            t.setDaemon(true);
+            t.start();
+            extra.add(t);
+        }
+        worker(se);
+        for (Thread t : extra) t.join();
+    }
+
+    /** Receive buffer: libfuse 3.14 reads up to se->bufsize = 256 pages + 4 KiB; room for larger max_pages too. */
+    private static final long RECEIVE_BUFFER = (4L << 20) + (64 << 10);
+
+    private void worker(Pointer se) {
+        Pointer fbuf = Memory.allocateDirect(runtime, Layout.FUSE_BUF_SIZE, true);
+        Pointer mem = Memory.allocateDirect(runtime, RECEIVE_BUFFER, false);
+        try {
+            while (lib.fuse_session_exited(se) == 0) {
+                fbuf.putPointer(Layout.FUSE_BUF_MEM, mem);
+                fbuf.putInt(Layout.FUSE_BUF_FLAGS, 0);
+                int res = lib.fuse_session_receive_buf(se, fbuf);
+                if (res == -4) continue; // EINTR
+                if (res <= 0) break;
+                lib.fuse_session_process_buf(se, fbuf);
+            }
+        } catch (Throwable t) {
+            System.err.println("strata: FUSE worker " + Thread.currentThread().getName() + " ended: " + t);
+        } finally {
+            lib.fuse_session_exit(se); // the other workers end with their next read (ENODEV once unmounted)
+            keepAlive(mem);
+        }
+    }
+
+    private static void keepAlive(Object o) {
+        java.lang.ref.Reference.reachabilityFence(o);
     }
 
     /** Waits until the mount is live (true), the session failed (throws) or the timeout passed (false). */
