@@ -25,7 +25,8 @@ final class Layout {
     // struct fuse_file_info: 40 bytes; the bitfield word follows flags
     static final int FI_SIZE = 40;
     static final int FI_FLAGS = 0, FI_BITS = 4, FI_FH = 16, FI_LOCK_OWNER = 24;
-    static final int FI_DIRECT_IO = 1 << 1, FI_KEEP_CACHE = 1 << 2, FI_NONSEEKABLE = 1 << 4, FI_CACHE_READDIR = 1 << 6;
+    static final int FI_DIRECT_IO = 1 << 1, FI_KEEP_CACHE = 1 << 2, FI_NONSEEKABLE = 1 << 4, FI_CACHE_READDIR = 1 << 6,
+            FI_NOFLUSH = 1 << 7;
 
     // struct fuse_conn_info: 128 bytes
     static final int CONN_PROTO_MAJOR = 0, CONN_PROTO_MINOR = 4, CONN_MAX_WRITE = 8, CONN_MAX_READ = 12,

@@ -440,11 +440,14 @@ final class LowLevelOps {
 
     // ---------------------------------------------------------------- files
 
-    /** Open files keep the kernel's page cache (all writes come through this mount). */
+    /**
+     * Open files keep the kernel's page cache (all writes come through this mount), and close(2) sends no FLUSH
+     * (there is nothing to flush: writes go straight to the layer file; fsync is still sent).
+     */
     private void setHandle(Pointer fi, long fh) {
         fi.putLong(Layout.FI_FH, fh);
         int bits = fi.getInt(Layout.FI_BITS);
-        fi.putInt(Layout.FI_BITS, (bits | Layout.FI_KEEP_CACHE) & ~Layout.FI_DIRECT_IO);
+        fi.putInt(Layout.FI_BITS, (bits | Layout.FI_KEEP_CACHE | Layout.FI_NOFLUSH) & ~Layout.FI_DIRECT_IO);
     }
 
     void create(Pointer req, long parent, String name, int mode, Pointer fi) {
