@@ -11,7 +11,9 @@ import java.util.List;
 /**
  * Serves a {@link UnionFs} at a mount point through libfuse 2 (jnr-fuse). The FUSE options are chosen here, by
  * measurement (benchmarks/RESULTS.md): inode numbers from the union (use_ino), kernel-side permission checks,
- * big writes, the page cache kept across opens (layers change only through the mount), short entry/attr caches.
+ * big writes, the page cache kept across opens unless the file changed (auto_cache), short entry caches. libfuse2's
+ * high-level API gives every name its own kernel inode, so two names of one hard-linked file would show each other's
+ * changes only after attr_timeout: it is 0 (and auto_cache, not kernel_cache, so data is right on every open).
  */
 public final class FuseMount implements AutoCloseable {
     private final StrataFuse fuse;
@@ -27,9 +29,10 @@ public final class FuseMount implements AutoCloseable {
     /** The libfuse argv (after the mount point) for these options. */
     public static String[] fuseArgs(MountOptions o, String source) {
         List<String> opts = new ArrayList<>(List.of("fsname=" + source.replace(",", "\\,"), "subtype=strata", "use_ino",
-                "default_permissions", "hard_remove", "big_writes", "max_write=131072", "kernel_cache",
-                "entry_timeout=1", "attr_timeout=1", "negative_timeout=1", "atomic_o_trunc"));
-        if (isRoot()) opts.add("allow_other");
+                "default_permissions", "hard_remove", "big_writes", "max_write=131072", "auto_cache",
+                "entry_timeout=1", "attr_timeout=0", "negative_timeout=1", "atomic_o_trunc"));
+        // as root, device nodes and set-id files in the union work as in kernel overlayfs (libfuse defaults to nodev,nosuid)
+        if (isRoot()) opts.addAll(List.of("allow_other", "dev", "suid"));
         if (o.readOnly()) opts.add("ro");
         opts.addAll(o.fuseOptions());
         List<String> args = new ArrayList<>(List.of("-o", String.join(",", opts)));
@@ -136,5 +139,10 @@ public final class FuseMount implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Whether renameat2 flags reach the union: libfuse2's high-level API has no RENAME2 (the kernel answers EINVAL). */
+    public static boolean passesRenameFlags() {
+        return false;
     }
 }

@@ -5,12 +5,22 @@ import io.strata.core.errno.FsException;
 import io.strata.core.host.Host;
 import io.strata.core.host.Stat;
 import io.strata.core.inode.InodeNumbers;
+import io.strata.core.inode.LinkCount;
+import io.strata.core.inode.OriginHandle;
 import io.strata.core.layer.DirLayer;
 import io.strata.core.layer.LayerStack;
 import io.strata.core.layer.Paths;
+import io.strata.core.layerfs.HostFs;
+import io.strata.core.layerfs.LayerFile;
+import io.strata.core.layerfs.LayerFs;
 import io.strata.core.namei.Lookup;
 import io.strata.core.namei.Node;
 import io.strata.core.xattr.OverlayXattrs;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Copy-up (overlayfs' copy_up.c): the first change to a lower object makes an upper copy of it, parents first. The
@@ -62,30 +72,33 @@ public final class CopyUp {
         DirLayer from = layers.lower(src.layer());
         String srcHost = from.host(src.rel());
         Stat st = src.stat();
+        LayerFs ufs = upper.fs();
         String tmp = upper.newTemp();
         boolean metaOnly = false;
         try {
             switch (st.type()) {
-                case Stat.S_IFDIR -> Host.mkdir(tmp, 0700);
-                case Stat.S_IFLNK -> Host.symlink(from.readlink(src.rel()), tmp);
-                case Stat.S_IFREG -> metaOnly = copyFile(srcHost, tmp, st, needData);
-                default -> Host.mknod(tmp, st.mode(), st.rdev());
+                case Stat.S_IFDIR -> ufs.mkdir(tmp, 0700);
+                case Stat.S_IFLNK -> ufs.symlink(from.readlink(src.rel()), tmp);
+                case Stat.S_IFREG -> {
+                    if (!ufs.createBackedFile(tmp, st, srcHost)) metaOnly = copyFile(srcHost, tmp, st, needData);
+                }
+                default -> ufs.mknod(tmp, st.mode(), st.rdev());
             }
-            copyXattrs(srcHost, tmp);
-            Host.setxattr(tmp, OverlayXattrs.STRATA_INO, InodeNumbers.encode(inodes.forCopyUp(n)), 0);
+            copyXattrs(srcHost, ufs, tmp);
+            ufs.setxattr(tmp, OverlayXattrs.ORIGIN, inodes.originOf(srcHost, st.dev()), 0);
             if (metaOnly) {
-                Host.setxattr(tmp, OverlayXattrs.METACOPY, new byte[0], 0);
-                if (!src.rel().equals(n.path())) upperRedirect(tmp, src.rel());
+                ufs.setxattr(tmp, OverlayXattrs.METACOPY, new byte[0], 0);
+                if (!src.rel().equals(n.path())) upperRedirect(ufs, tmp, src.rel());
             }
-            Host.lchown(tmp, st.uid(), st.gid());
-            if (!st.isSymlink()) Host.chmod(tmp, st.perms());
-            Host.utimens(tmp, st.atimeSec(), st.atimeNsec(), st.mtimeSec(), st.mtimeNsec());
+            ufs.lchown(tmp, st.uid(), st.gid());
+            if (!st.isSymlink()) ufs.chmod(tmp, st.perms());
+            ufs.utimens(tmp, st.atimeSec(), st.atimeNsec(), st.mtimeSec(), st.mtimeNsec());
             String parentHost = upper.host(Paths.parent(n.path()));
-            Stat parentBefore = Host.lstat(parentHost);
-            Host.rename(tmp, upper.host(n.path()));
-            keepTimes(parentHost, parentBefore);
+            Stat parentBefore = ufs.lstat(parentHost);
+            ufs.rename(tmp, upper.host(n.path()));
+            keepTimes(ufs, parentHost, parentBefore);
         } catch (FsException e) {
-            removeQuietly(tmp);
+            removeQuietly(ufs, tmp);
             throw e;
         }
         lookup.invalidate(n.path());
@@ -94,8 +107,8 @@ public final class CopyUp {
     }
 
     /** A copy-up is no change of the parent: its times stay, as overlayfs keeps them. */
-    private static void keepTimes(String dirHost, Stat before) throws FsException {
-        Host.utimens(dirHost, before.atimeSec(), before.atimeNsec(), before.mtimeSec(), before.mtimeNsec());
+    private static void keepTimes(LayerFs fs, String dirHost, Stat before) throws FsException {
+        fs.utimens(dirHost, before.atimeSec(), before.atimeNsec(), before.mtimeSec(), before.mtimeNsec());
     }
 
     /**
@@ -112,35 +125,105 @@ public final class CopyUp {
             if (h.layer() != src.layer() || !h.rel().equals(alias)) continue; // shadowed or moved: another object
             dir(lookup.resolve(Paths.parent(alias)));
             String parentHost = upper.host(Paths.parent(alias));
-            Stat parentBefore = Host.lstat(parentHost);
-            Host.link(upper.host(n.path()), upper.host(alias));
+            Stat parentBefore = upper.fs().lstat(parentHost);
+            upper.fs().link(upper.host(n.path()), upper.host(alias));
             lookup.invalidate(alias);
-            keepTimes(parentHost, parentBefore);
+            keepTimes(upper.fs(), parentHost, parentBefore);
         }
     }
 
-    private static void upperRedirect(String hostPath, String lowerRel) throws FsException {
-        Host.setxattr(hostPath, OverlayXattrs.REDIRECT, ("/" + lowerRel).getBytes(java.nio.charset.StandardCharsets.UTF_8), 0);
+    /**
+     * An upper dir written by kernel overlayfs with index=on may hold hard-linked files copied up under one name only:
+     * the kernel finds the others through WORKDIR/index/HANDLE at lookup. Strata keeps all names of a file in the
+     * upper instead, so at mount it links each still-visible lower name of an indexed file to the index inode (what
+     * the kernel would do on the next copy-up of that name) and re-records the kernel's union link count.
+     */
+    public void adoptKernelIndex() throws FsException {
+        DirLayer upper = upper();
+        String indexDir = Paths.parent(upper.workDir()) + "/index";
+        if (!upper.fs().isHost() || Host.lstatOrNull(indexDir) == null) return;
+        Map<String, String> moved = null;
+        for (String name : Host.list(indexDir)) {
+            OriginHandle origin = OriginHandle.parse(hex(name));
+            Stat lower = origin == null ? null : inodes.resolve(origin);
+            String idxHost = indexDir + "/" + name;
+            Stat idx = Host.lstatOrNull(idxHost);
+            if (lower == null || idx == null || idx.isDir()) continue;
+            int unionNlink = LinkCount.recorded(upper.fs(), idxHost, idx, inodes);
+            boolean linked = false;
+            for (int layer = 0; layer < layers.lowers().size(); layer++) {
+                if (Host.lstat(layers.lower(layer).root()).dev() != lower.dev()) continue;
+                for (String alias : hardLinks.names(layer, lower)) {
+                    if (moved == null) moved = movedLowerDirs();
+                    Node a = lookup.resolveOrNullQuietly(unionPathOf(alias, moved));
+                    if (a == null || a.inUpper() || a.lowers().isEmpty()) continue;
+                    Node.Hit h = a.lowers().get(0);
+                    if (h.layer() != layer || !h.rel().equals(alias) || h.stat().ino() != lower.ino()) continue;
+                    dir(lookup.resolve(Paths.parent(a.path())));
+                    String parentHost = upper.host(Paths.parent(a.path()));
+                    Stat parentBefore = Host.lstat(parentHost);
+                    Host.link(idxHost, upper.host(a.path()));
+                    lookup.invalidate(a.path());
+                    keepTimes(upper.fs(), parentHost, parentBefore);
+                    linked = true;
+                }
+            }
+            if (linked) LinkCount.set(upper.fs(), idxHost, unionNlink, Host.lstat(idxHost).nlink());
+        }
+    }
+
+    /** Lower directory path → the union path that shows it now, for every upper directory that merges a lower one. */
+    private Map<String, String> movedLowerDirs() throws FsException {
+        Map<String, String> m = new HashMap<>();
+        List<String> dirs = new ArrayList<>(List.of(""));
+        while (!dirs.isEmpty()) {
+            String dir = dirs.remove(dirs.size() - 1);
+            Node n = lookup.resolveOrNullQuietly(dir);
+            if (n == null || !n.isDir()) continue;
+            if (n.hasLower()) m.put(n.lowerPath(), dir);
+            for (Host.DirEntry e : upper().fs().listTyped(upper().host(dir))) {
+                if (e.type() == Host.DT_DIR) dirs.add(Paths.join(dir, e.name()));
+            }
+        }
+        return m;
+    }
+
+    /** Where a lower path shows in the union: under the union path of its deepest moved (or merged) ancestor. */
+    private static String unionPathOf(String lowerRel, Map<String, String> moved) {
+        for (String p = Paths.parent(lowerRel); ; p = Paths.parent(p)) {
+            String at = moved.get(p);
+            if (at != null) return Paths.join(at, lowerRel.substring(p.isEmpty() ? 0 : p.length() + 1));
+            if (p.isEmpty()) return lowerRel;
+        }
+    }
+
+    private static byte[] hex(String s) {
+        if (s.length() % 2 != 0 || s.length() > 512) return null;
+        byte[] b = new byte[s.length() / 2];
+        for (int i = 0; i < b.length; i++) {
+            int hi = Character.digit(s.charAt(2 * i), 16), lo = Character.digit(s.charAt(2 * i + 1), 16);
+            if (hi < 0 || lo < 0) return null;
+            b[i] = (byte) (hi << 4 | lo);
+        }
+        return b;
+    }
+
+    private static void upperRedirect(LayerFs fs, String hostPath, String lowerRel) throws FsException {
+        fs.setxattr(hostPath, OverlayXattrs.REDIRECT, ("/" + lowerRel).getBytes(java.nio.charset.StandardCharsets.UTF_8), 0);
     }
 
     /** Returns true when only metadata was copied. */
     private boolean copyFile(String srcHost, String tmp, Stat st, boolean needData) throws FsException {
         boolean metaOnly = !needData && layers.metacopy();
-        int out = Host.open(tmp, Host.O_WRONLY | Host.O_CREAT | Host.O_EXCL, 0600);
-        try {
+        try (LayerFile out = upper().fs().open(tmp, Host.O_WRONLY | Host.O_CREAT | Host.O_EXCL, 0600)) {
             if (metaOnly) {
-                Host.ftruncate(out, st.size());
+                out.truncate(st.size());
             } else {
-                int in = Host.open(srcHost, Host.O_RDONLY | Host.O_NOFOLLOW, 0);
-                try {
-                    Host.copyData(in, out, st.size());
-                } finally {
-                    Host.close(in);
+                try (LayerFile in = HostFs.INSTANCE.open(srcHost, Host.O_RDONLY, 0)) {
+                    DataCopy.copy(in, out, st.size());
                 }
-                Host.fsync(out, false);
+                out.fsync(false);
             }
-        } finally {
-            Host.close(out);
         }
         return metaOnly;
     }
@@ -148,34 +231,29 @@ public final class CopyUp {
     /** A metacopy file is about to be written: bring its data up, then drop the marker (overlayfs does the same). */
     private void completeData(Node n) throws FsException {
         DirLayer upper = upper();
+        LayerFs ufs = upper.fs();
         Node.Hit data = n.lowers().get(0);
         String dst = upper.host(n.path());
         Stat before = n.upper();
-        int out = Host.open(dst, Host.O_WRONLY | Host.O_NOFOLLOW, 0);
-        try {
-            int in = Host.open(layers.lower(data.layer()).host(data.rel()), Host.O_RDONLY | Host.O_NOFOLLOW, 0);
-            try {
-                Host.copyData(in, out, Math.min(before.size(), data.stat().size()));
-            } finally {
-                Host.close(in);
+        try (LayerFile out = ufs.open(dst, Host.O_WRONLY, 0)) {
+            try (LayerFile in = layers.lower(data.layer()).open(data.rel(), Host.O_RDONLY, 0)) {
+                DataCopy.copy(in, out, Math.min(before.size(), data.stat().size()));
             }
-            Host.ftruncate(out, before.size());
-            Host.fsync(out, false);
-        } finally {
-            Host.close(out);
+            out.truncate(before.size());
+            out.fsync(false);
         }
-        Host.removexattr(dst, OverlayXattrs.METACOPY);
-        if (Host.getxattr(dst, OverlayXattrs.REDIRECT) != null) Host.removexattr(dst, OverlayXattrs.REDIRECT);
-        Host.utimens(dst, Host.UTIME_OMIT, Host.UTIME_OMIT, before.mtimeSec(), before.mtimeNsec());
+        ufs.removexattr(dst, OverlayXattrs.METACOPY);
+        if (ufs.getxattr(dst, OverlayXattrs.REDIRECT) != null) ufs.removexattr(dst, OverlayXattrs.REDIRECT);
+        ufs.utimens(dst, Host.UTIME_OMIT, Host.UTIME_OMIT, before.mtimeSec(), before.mtimeNsec());
     }
 
-    private static void copyXattrs(String from, String to) throws FsException {
+    private static void copyXattrs(String from, LayerFs toFs, String to) throws FsException {
         for (String name : Host.listxattr(from)) {
             if (OverlayXattrs.isPrivate(name)) continue;
             byte[] v = Host.getxattr(from, name);
             if (v == null) continue;
             try {
-                Host.setxattr(to, name, v, 0);
+                toFs.setxattr(to, name, v, 0);
             } catch (FsException e) {
                 // security.* labels the upper filesystem cannot hold are dropped, as overlayfs does for EOPNOTSUPP
                 if (e.errno() != Errno.EOPNOTSUPP) throw e;
@@ -183,23 +261,23 @@ public final class CopyUp {
         }
     }
 
-    /** Removes a host path and everything under it (a temp in the work directory). */
-    public static void removeQuietly(String hostPath) {
+    /** Removes a path of the upper's filesystem and everything under it (a temp in the work directory). */
+    public static void removeQuietly(LayerFs fs, String path) {
         try {
-            removeTree(hostPath);
+            removeTree(fs, path);
         } catch (FsException ignored) {
             // best effort: the work directory is cleaned again at the next mount
         }
     }
 
-    public static void removeTree(String hostPath) throws FsException {
-        Stat st = Host.lstatOrNull(hostPath);
+    public static void removeTree(LayerFs fs, String path) throws FsException {
+        Stat st = fs.lstatOrNull(path);
         if (st == null) return;
         if (st.isDir()) {
-            for (String name : Host.list(hostPath)) removeTree(hostPath + "/" + name);
-            Host.rmdir(hostPath);
+            for (String name : fs.list(path)) removeTree(fs, path + "/" + name);
+            fs.rmdir(path);
         } else {
-            Host.unlink(hostPath);
+            fs.unlink(path);
         }
     }
 }

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -360,6 +361,66 @@ public final class Host {
             outOff += n;
             len -= n;
         }
+    }
+
+    // ---- file handles (what overlayfs records as a copy-up origin) ----
+
+    private static final int MAX_HANDLE_SZ = 128, O_PATH = 010000000;
+    /** _IOR(0x15, 0, struct fsuuid2 {u8 len; u8 uuid[16];}) — the generic FS_IOC_GETFSUUID (Linux 6.5+). */
+    private static final long FS_IOC_GETFSUUID = 0x80111500L;
+
+    /** An exported handle of a path (not following a final symlink): {type, bytes}, or null if the fs has none. */
+    public static FileHandle fileHandle(String path) throws FsException {
+        byte[] fh = new byte[8 + MAX_HANDLE_SZ];
+        ByteBuffer.wrap(fh).order(ByteOrder.nativeOrder()).putInt(0, MAX_HANDLE_SZ);
+        if (C.name_to_handle_at(AT_FDCWD, path, fh, new int[1], 0) < 0) {
+            int e = RT.getLastError();
+            if (e == Errno.EOPNOTSUPP.code || e == Errno.EOVERFLOW.code) return null;
+            throw fail("name_to_handle_at", path);
+        }
+        ByteBuffer b = ByteBuffer.wrap(fh).order(ByteOrder.nativeOrder());
+        int len = b.getInt(0);
+        return new FileHandle(b.getInt(4), Arrays.copyOfRange(fh, 8, 8 + len));
+    }
+
+    /** The filesystem's UUID (s_uuid) of the filesystem holding dir, or null when it has none. */
+    public static byte[] fsUuid(String dir) {
+        int fd = C.open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+        if (fd < 0) return null;
+        try {
+            byte[] buf = new byte[17];
+            buf[0] = 16;
+            if (C.ioctl(fd, FS_IOC_GETFSUUID, buf) < 0 || buf[0] != 16) return null;
+            return Arrays.copyOfRange(buf, 1, 17);
+        } finally {
+            C.close(fd);
+        }
+    }
+
+    /** The stat of the object a handle names, looked up on the filesystem holding mountDir; null if stale/foreign. */
+    public static Stat statByHandle(String mountDir, FileHandle h) {
+        int mfd = C.open(mountDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+        if (mfd < 0) return null;
+        try {
+            byte[] fh = new byte[8 + h.bytes().length];
+            ByteBuffer b = ByteBuffer.wrap(fh).order(ByteOrder.nativeOrder());
+            b.putInt(0, h.bytes().length).putInt(4, h.type());
+            System.arraycopy(h.bytes(), 0, fh, 8, h.bytes().length);
+            int fd = C.open_by_handle_at(mfd, fh, O_PATH | O_CLOEXEC);
+            if (fd < 0) return null;
+            try {
+                return fstat(fd);
+            } catch (FsException e) {
+                return null;
+            } finally {
+                C.close(fd);
+            }
+        } finally {
+            C.close(mfd);
+        }
+    }
+
+    public record FileHandle(int type, byte[] bytes) {
     }
 
     public static int umask(int mask) {

@@ -79,4 +79,11 @@ public interface LibC {
     int umask(int mask);
 
     @ssize_t long getdents64(int fd, Pointer dirp, @size_t long count);
+
+    /** handle: struct file_handle (u32 handle_bytes in, i32 handle_type out, then the handle). */
+    int name_to_handle_at(int dirfd, String path, byte[] handle, @Out int[] mountId, int flags);
+
+    int open_by_handle_at(int mountFd, @In byte[] handle, int flags);
+
+    int ioctl(int fd, long request, byte[] arg);
 }

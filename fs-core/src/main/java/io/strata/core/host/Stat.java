@@ -7,6 +7,7 @@ public record Stat(long ino, long dev, int mode, long nlink, int uid, int gid, l
 
     public static final int S_IFMT = 0170000, S_IFSOCK = 0140000, S_IFLNK = 0120000, S_IFREG = 0100000,
             S_IFBLK = 0060000, S_IFDIR = 0040000, S_IFCHR = 0020000, S_IFIFO = 0010000;
+    public static final int S_ISUID = 04000, S_ISGID = 02000, S_ISVTX = 01000;
 
     public int type() {
         return mode & S_IFMT;

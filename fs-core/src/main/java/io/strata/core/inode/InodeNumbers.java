@@ -8,19 +8,18 @@ import io.strata.core.layer.LayerStack;
 import io.strata.core.namei.Node;
 import io.strata.core.xattr.OverlayXattrs;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Stable st_ino for union objects, like overlayfs' xino. When all layers share one filesystem the real inode number
- * is unique across them and is used as is; otherwise the layer's index goes in the top 8 bits (upper = 0, lower i =
- * i + 1). A copied-up object keeps the number of the object it was copied from: copy-up records it in
- * {@code trusted.strata.ino}; an upper written by the kernel is understood through its {@code trusted.overlay.origin}
- * file handle (ext4-style 32-bit inode handles, same filesystem).
+ * is unique across them and is used as is; otherwise the filesystem's index goes in the top 8 bits (the upper's = 0,
+ * the lowers' distinct filesystems 1, 2, … in layer order). A copied-up object keeps the number of the object it was
+ * copied from, found through its {@code trusted.overlay.origin} (written by Strata's copy-up or the kernel's alike).
  */
 public final class InodeNumbers {
     private static final int LAYER_SHIFT = 56;
@@ -29,15 +28,25 @@ public final class InodeNumbers {
 
     private final LayerStack layers;
     private final boolean sameFs;
+    /** st_dev → the top-bits tag of its filesystem. */
+    private final Map<Long, Integer> fsTags = new LinkedHashMap<>();
+    /** One directory and the UUID of each lower filesystem, to encode and decode origins. */
+    private final List<LowerFs> lowerFs = new ArrayList<>();
     /** upper real ino → inherited union ino (or NONE): copy-up origins never change while the inode lives. */
     private final ConcurrentHashMap<Long, Long> inherited = new ConcurrentHashMap<>();
 
+    private record LowerFs(long dev, String root, byte[] uuid) {
+    }
+
     public InodeNumbers(LayerStack layers) throws FsException {
         this.layers = layers;
-        Set<Long> devs = new HashSet<>();
-        if (layers.upper() != null) devs.add(Host.lstat(layers.upper().root()).dev());
-        for (DirLayer l : layers.lowers()) devs.add(Host.lstat(l.root()).dev());
-        this.sameFs = devs.size() == 1;
+        if (layers.upper() != null) fsTags.put(layers.upper().fs().lstat(layers.upper().root()).dev(), 0);
+        for (DirLayer l : layers.lowers()) {
+            long dev = Host.lstat(l.root()).dev();
+            if (lowerFs.stream().noneMatch(f -> f.dev() == dev)) lowerFs.add(new LowerFs(dev, l.root(), Host.fsUuid(l.root())));
+            fsTags.putIfAbsent(dev, fsTags.size());
+        }
+        this.sameFs = fsTags.size() == 1;
     }
 
     public boolean sameFs() {
@@ -52,15 +61,10 @@ public final class InodeNumbers {
                 known = readInherited(n.path());
                 inherited.put(real, known);
             }
-            return known != NONE ? known : compose(0, real);
+            return known != NONE ? known : compose(n.upper().dev(), real);
         }
-        Node.Hit h = n.lowers().get(0);
-        return compose(h.layer() + 1, h.stat().ino());
-    }
-
-    /** The number an object at this node should keep when it is copied up. */
-    public long forCopyUp(Node n) throws FsException {
-        return of(n);
+        Stat st = n.lowers().get(0).stat();
+        return compose(st.dev(), st.ino());
     }
 
     /** An upper inode went away (unlink, rmdir, replaced by rename): its number may be reused for another object. */
@@ -68,37 +72,36 @@ public final class InodeNumbers {
         if (upper != null) inherited.remove(upper.ino());
     }
 
-    public long compose(int layerTag, long realIno) {
-        return sameFs ? realIno : ((long) layerTag << LAYER_SHIFT) | (realIno & REAL_MASK);
+    private long compose(long dev, long realIno) {
+        if (sameFs) return realIno;
+        Integer tag = fsTags.get(dev);
+        return ((long) (tag == null ? 0xff : tag) << LAYER_SHIFT) | (realIno & REAL_MASK);
+    }
+
+    /** The origin xattr to write on a copy of the lower object at hostPath (whose filesystem is dev). */
+    public byte[] originOf(String hostPath, long dev) throws FsException {
+        for (LowerFs f : lowerFs) {
+            if (f.dev() != dev) continue;
+            OriginHandle o = OriginHandle.of(hostPath, f.uuid());
+            return o == null ? new byte[0] : o.encode();
+        }
+        return new byte[0];
     }
 
     private long readInherited(String path) throws FsException {
-        DirLayer upper = layers.upper();
-        byte[] v = upper.getxattr(path, OverlayXattrs.STRATA_INO);
-        if (v != null) {
-            try {
-                return Long.parseLong(new String(v, StandardCharsets.US_ASCII));
-            } catch (NumberFormatException e) {
-                return NONE;
-            }
+        OriginHandle o = OriginHandle.parse(layers.upper().getxattr(path, OverlayXattrs.ORIGIN));
+        if (o == null) return NONE;
+        Stat st = resolve(o);
+        return st == null ? NONE : compose(st.dev(), st.ino());
+    }
+
+    /** The lower object an origin names, or null when it is on none of the lower filesystems (or is gone). */
+    public Stat resolve(OriginHandle o) {
+        for (LowerFs f : lowerFs) {
+            if (f.uuid() != null && !Arrays.equals(f.uuid(), o.uuid())) continue;
+            Stat st = Host.statByHandle(f.root(), o.fileHandle());
+            if (st != null && st.dev() == f.dev()) return st;
         }
-        if (!sameFs) return NONE;
-        byte[] fh = upper.getxattr(path, OverlayXattrs.ORIGIN);
-        return fh == null ? NONE : inoFromOriginHandle(fh);
-    }
-
-    /**
-     * struct ovl_fb: version, magic 0xfb, len, flags, type, uuid[16], then the exported file handle. For ext4's
-     * FILEID_INO32_GEN (1) and FILEID_INO32_GEN_PARENT (2) the handle starts with the 32-bit inode number.
-     */
-    static long inoFromOriginHandle(byte[] fb) {
-        if (fb.length < 25 || (fb[1] & 0xff) != 0xfb) return NONE;
-        int type = fb[4] & 0xff;
-        if (type != 1 && type != 2) return NONE;
-        return ByteBuffer.wrap(fb, 21, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
-    }
-
-    public static byte[] encode(long ino) {
-        return Long.toString(ino).getBytes(StandardCharsets.US_ASCII);
+        return null;
     }
 }

@@ -4,6 +4,9 @@ import io.strata.core.errno.Errno;
 import io.strata.core.errno.FsException;
 import io.strata.core.host.Host;
 import io.strata.core.host.Stat;
+import io.strata.core.layerfs.HostFs;
+import io.strata.core.layerfs.LayerFile;
+import io.strata.core.layerfs.LayerFs;
 import io.strata.core.whiteout.Whiteouts;
 import io.strata.core.xattr.OverlayXattrs;
 
@@ -24,6 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * time with lstat, so a symlink inside a layer is never followed.
  */
 public final class DirLayer {
+    private final LayerFs fs;
     private final String root;
     private final String work; // null for lower layers
     private final boolean honourOciMarkers;
@@ -37,19 +41,30 @@ public final class DirLayer {
 
     private static final byte[] X = {'x'};
 
-    private DirLayer(String root, String work, boolean honourOciMarkers) {
+    private DirLayer(LayerFs fs, String root, String work, boolean honourOciMarkers) {
+        this.fs = fs;
         this.root = stripSlash(root);
         this.work = work == null ? null : stripSlash(work);
         this.honourOciMarkers = honourOciMarkers;
     }
 
     public static DirLayer lower(String root) {
-        return new DirLayer(root, null, true);
+        return new DirLayer(HostFs.INSTANCE, root, null, true);
     }
 
     /** The writable layer; {@code workRoot} is overlayfs' workdir (Strata uses its {@code work/} subdirectory). */
     public static DirLayer upper(String root, String workRoot) {
-        return new DirLayer(root, stripSlash(workRoot) + "/work", false);
+        return upper(HostFs.INSTANCE, root, workRoot);
+    }
+
+    /** A writable layer in overlay format on another filesystem (paths are that filesystem's). */
+    public static DirLayer upper(LayerFs fs, String root, String workRoot) {
+        return new DirLayer(fs, root, stripSlash(workRoot) + "/work", false);
+    }
+
+    /** The filesystem this layer's paths ({@link #host}) belong to. */
+    public LayerFs fs() {
+        return fs;
     }
 
     private static String stripSlash(String p) {
@@ -72,7 +87,7 @@ public final class DirLayer {
     // ---- reading, with overlay markers interpreted ----
 
     public Stat lstat(String rel) throws FsException {
-        return Host.lstatOrNull(host(rel));
+        return fs.lstatOrNull(host(rel));
     }
 
     /**
@@ -83,7 +98,7 @@ public final class DirLayer {
     public boolean isWhiteout(String rel, Stat st) throws FsException {
         if (Whiteouts.isWhiteoutDevice(st)) return true;
         return Whiteouts.mayBeXattrWhiteout(st) && work == null && marks(Paths.parent(rel)).xwhiteouts()
-                && Host.getxattr(host(rel), OverlayXattrs.WHITEOUT) != null;
+                && fs.getxattr(host(rel), OverlayXattrs.WHITEOUT) != null;
     }
 
     /** The same question for a directory entry, asking the filesystem again only when d_type leaves it open. */
@@ -107,7 +122,7 @@ public final class DirLayer {
     }
 
     private boolean isOpaqueXattr(String dirRel) throws FsException {
-        byte[] v = Host.getxattr(host(dirRel), OverlayXattrs.OPAQUE);
+        byte[] v = fs.getxattr(host(dirRel), OverlayXattrs.OPAQUE);
         return v != null && Arrays.equals(v, OverlayXattrs.YES);
     }
 
@@ -122,7 +137,7 @@ public final class DirLayer {
     }
 
     private String redirectXattr(String rel) throws FsException {
-        byte[] v = Host.getxattr(host(rel), OverlayXattrs.REDIRECT);
+        byte[] v = fs.getxattr(host(rel), OverlayXattrs.REDIRECT);
         return v == null ? null : new String(v, StandardCharsets.UTF_8);
     }
 
@@ -132,7 +147,7 @@ public final class DirLayer {
         boolean ociOpaque = false;
         Set<String> wh = Set.of();
         if (honourOciMarkers) {
-            for (String name : Host.list(host(dirRel))) {
+            for (String name : fs.list(host(dirRel))) {
                 if (!Whiteouts.isOciMarker(name)) continue;
                 if (name.equals(Whiteouts.OCI_OPAQUE)) {
                     ociOpaque = true;
@@ -142,7 +157,7 @@ public final class DirLayer {
                 }
             }
         }
-        byte[] opaque = Host.getxattr(host(dirRel), OverlayXattrs.OPAQUE);
+        byte[] opaque = fs.getxattr(host(dirRel), OverlayXattrs.OPAQUE);
         m = new DirMarks(ociOpaque || Arrays.equals(opaque, OverlayXattrs.YES), Arrays.equals(opaque, X),
                 redirectXattr(dirRel), wh);
         lowerDirMarks.put(dirRel, m);
@@ -150,7 +165,7 @@ public final class DirLayer {
     }
 
     public boolean isMetacopy(String rel) throws FsException {
-        return Host.getxattr(host(rel), OverlayXattrs.METACOPY) != null;
+        return fs.getxattr(host(rel), OverlayXattrs.METACOPY) != null;
     }
 
     /** Is this name an OCI marker file that the layer interprets rather than shows? */
@@ -159,27 +174,27 @@ public final class DirLayer {
     }
 
     public List<String> list(String dirRel) throws FsException {
-        return Host.list(host(dirRel));
+        return fs.list(host(dirRel));
     }
 
     public List<Host.DirEntry> listTyped(String dirRel) throws FsException {
-        return Host.listTyped(host(dirRel));
+        return fs.listTyped(host(dirRel));
     }
 
     public String readlink(String rel) throws FsException {
-        return Host.readlink(host(rel));
+        return fs.readlink(host(rel));
     }
 
     public byte[] getxattr(String rel, String name) throws FsException {
-        return Host.getxattr(host(rel), name);
+        return fs.getxattr(host(rel), name);
     }
 
     public List<String> listxattr(String rel) throws FsException {
-        return Host.listxattr(host(rel));
+        return fs.listxattr(host(rel));
     }
 
-    public int open(String rel, int flags, int mode) throws FsException {
-        return Host.open(host(rel), flags | Host.O_NOFOLLOW, mode);
+    public LayerFile open(String rel, int flags, int mode) throws FsException {
+        return fs.open(host(rel), flags, mode);
     }
 
     // ---- writing (upper only) ----
@@ -200,29 +215,29 @@ public final class DirLayer {
 
     public void mkdir(String rel, int mode) throws FsException {
         requireWritable();
-        Host.mkdir(host(rel), mode);
+        fs.mkdir(host(rel), mode);
     }
 
     public void makeWhiteout(String rel) throws FsException {
         requireWritable();
-        Host.mknod(host(rel), Stat.S_IFCHR, 0);
+        fs.mknod(host(rel), Stat.S_IFCHR, 0);
     }
 
     public void setOpaque(String rel) throws FsException {
-        Host.setxattr(host(rel), OverlayXattrs.OPAQUE, OverlayXattrs.YES, 0);
+        fs.setxattr(host(rel), OverlayXattrs.OPAQUE, OverlayXattrs.YES, 0);
     }
 
     public void setRedirect(String rel, String target) throws FsException {
-        Host.setxattr(host(rel), OverlayXattrs.REDIRECT, target.getBytes(StandardCharsets.UTF_8), 0);
+        fs.setxattr(host(rel), OverlayXattrs.REDIRECT, target.getBytes(StandardCharsets.UTF_8), 0);
     }
 
     public void setxattr(String rel, String name, byte[] value, int flags) throws FsException {
         requireWritable();
-        Host.setxattr(host(rel), name, value, flags);
+        fs.setxattr(host(rel), name, value, flags);
     }
 
     public void removexattr(String rel, String name) throws FsException {
         requireWritable();
-        Host.removexattr(host(rel), name);
+        fs.removexattr(host(rel), name);
     }
 }

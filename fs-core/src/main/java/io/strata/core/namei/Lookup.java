@@ -4,11 +4,12 @@ import io.strata.core.errno.Errno;
 import io.strata.core.errno.FsException;
 import io.strata.core.host.Stat;
 import io.strata.core.layer.DirLayer;
-import io.strata.core.layer.Paths;
 import io.strata.core.layer.LayerStack;
+import io.strata.core.layer.Paths;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -26,6 +27,8 @@ public final class Lookup {
 
     private final LayerStack layers;
     private final ConcurrentHashMap<String, Node> cache = new ConcurrentHashMap<>();
+    /** Cached paths by parent path, so that invalidating a directory visits only what is cached below it. */
+    private final ConcurrentHashMap<String, Set<String>> children = new ConcurrentHashMap<>();
     /** Odd while a change is under way: a lookup that overlaps a change is not cached (a seqlock). */
     private final AtomicLong changes = new AtomicLong();
 
@@ -42,18 +45,24 @@ public final class Lookup {
         changes.incrementAndGet();
     }
 
-    /** Forgets what is cached for path (and, for a directory, everything below it). */
+    /** Forgets what is cached for path and everything below it: the cost is what was cached there, not the cache. */
     public void invalidate(String path) {
-        Node old = cache.remove(path);
-        if (old != null && old.isDir()) {
-            String prefix = path.isEmpty() ? "" : path + "/";
-            cache.keySet().removeIf(k -> k.startsWith(prefix));
-        }
+        cache.remove(path);
+        Set<String> below = children.remove(path);
+        if (below != null) for (String child : below) invalidate(child);
     }
 
     private void remember(String path, Node n, long seq) {
         if ((seq & 1) != 0 || changes.get() != seq) return;
-        if (cache.size() >= CACHE_MAX) cache.clear();
+        if (cache.size() >= CACHE_MAX) {
+            cache.clear();
+            children.clear();
+        }
+        // link the path into its parent's set, and so on up until a link exists (then all above it exist too: an
+        // invalidation removes whole sets below the path it invalidates)
+        for (String p = path; !p.isEmpty(); p = Paths.parent(p)) {
+            if (!children.computeIfAbsent(Paths.parent(p), k -> ConcurrentHashMap.newKeySet()).add(p)) break;
+        }
         cache.put(path, n);
         if (changes.get() != seq) cache.remove(path, n);
     }
@@ -75,7 +84,8 @@ public final class Lookup {
     /** Resolves a union path; ENOENT or ENOTDIR as the kernel would answer. */
     public Node resolve(String path) throws FsException {
         Node n = cache.get(path);
-        if (n != null) return n;
+        // a metacopy file's data may have been completed through another of its hard-linked names: look again
+        if (n != null && (!n.metacopy() || layers.upper().isMetacopy(path))) return n;
         long seq = changes.get();
         if (path.isEmpty()) {
             n = root();

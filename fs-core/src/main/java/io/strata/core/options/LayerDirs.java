@@ -67,6 +67,14 @@ public final class LayerDirs {
                 default -> e.errno().name();
             });
         }
+        if (st.isSymlink()) { // the kernel follows a symlink given as a layer directory, and so does Strata
+            try {
+                abs = java.nio.file.Path.of(abs).toRealPath().toString();
+                st = Host.lstat(abs);
+            } catch (java.io.IOException | FsException e) {
+                throw new IllegalArgumentException(what + " " + p + ": a symlink to nowhere (" + e.getMessage() + ")");
+            }
+        }
         if (!st.isDir()) throw new IllegalArgumentException(what + " " + p + ": not a directory");
         try {
             Host.access(abs, access);

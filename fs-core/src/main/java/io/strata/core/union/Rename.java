@@ -9,6 +9,7 @@ import io.strata.core.inode.InodeNumbers;
 import io.strata.core.layer.DirLayer;
 import io.strata.core.layer.LayerStack;
 import io.strata.core.layer.Paths;
+import io.strata.core.layerfs.LayerFs;
 import io.strata.core.namei.Lookup;
 import io.strata.core.namei.Node;
 import io.strata.core.readdir.MergedReaddir;
@@ -39,7 +40,11 @@ final class Rename {
 
     void rename(String from, String to, int flags) throws FsException {
         if (from.isEmpty() || to.isEmpty()) throw new FsException(Errno.EBUSY, "/");
-        if ((flags & Host.RENAME_EXCHANGE) != 0) throw new FsException(Errno.EINVAL, "RENAME_EXCHANGE");
+        if ((flags & Host.RENAME_EXCHANGE) != 0) {
+            if ((flags & Host.RENAME_NOREPLACE) != 0) throw new FsException(Errno.EINVAL, "RENAME_EXCHANGE|NOREPLACE");
+            exchange(from, to);
+            return;
+        }
         Node src = lookup.resolve(from);
         Node dstParent = lookup.resolve(Paths.parent(to));
         if (!dstParent.isDir()) throw new FsException(Errno.ENOTDIR, to);
@@ -62,6 +67,7 @@ final class Rename {
         dstParent = copyUp.dir(lookup.resolve(Paths.parent(to)));
         boolean dstLower = lookup.lowerPositive(dstParent, toName);
 
+        LayerFs ufs = upper.fs();
         String s = upper.host(from), d = upper.host(to);
         if (src.isDir()) {
             if (src.hasLower()) upper.setRedirect(from, "/" + src.lowerPath());
@@ -77,19 +83,49 @@ final class Rename {
             inodes.forget(dstUpper);
             if (dstUpper.isDir()) {
                 setAside = upper.newTemp(); // empty in the union, but may hold whiteouts
-                Host.rename(d, setAside);
-                Host.rename(s, d);
+                ufs.rename(d, setAside);
+                ufs.rename(s, d);
             } else if (src.isDir()) { // a whiteout: a directory cannot replace it, so swap the two
-                Host.renameat2(s, d, Host.RENAME_EXCHANGE);
+                ufs.renameat2(s, d, Host.RENAME_EXCHANGE);
                 if (srcLower) whiteoutLeftAtSource = true;
-                else Host.unlink(s);
+                else ufs.unlink(s);
             } else {
-                Host.rename(s, d);
+                ufs.rename(s, d);
             }
         } else {
-            Host.rename(s, d);
+            ufs.rename(s, d);
         }
         if (srcLower && !whiteoutLeftAtSource) upper.makeWhiteout(from);
-        if (setAside != null) CopyUp.removeQuietly(setAside);
+        if (setAside != null) CopyUp.removeQuietly(ufs, setAside);
+    }
+
+    /**
+     * RENAME_EXCHANGE: both objects are copied up (directories alone) and swapped in the upper layer; each keeps
+     * finding what it merged with through a redirect, and a pure upper directory landing on a lower name turns opaque.
+     */
+    private void exchange(String a, String b) throws FsException {
+        Node na = lookup.resolve(a), nb = lookup.resolve(b);
+        if (a.equals(b)) return;
+        if (Paths.isUnder(a, b) || Paths.isUnder(b, a)) throw new FsException(Errno.EINVAL, a + " <-> " + b);
+        DirLayer upper = layers.upper();
+        Node pa = copyUp.dir(lookup.resolve(Paths.parent(a)));
+        boolean aLower = lookup.lowerPositive(pa, Paths.name(a));
+        Node pb = copyUp.dir(lookup.resolve(Paths.parent(b)));
+        boolean bLower = lookup.lowerPositive(pb, Paths.name(b));
+        na = copyUp.copyUp(na, false);
+        nb = copyUp.copyUp(nb, false);
+        markForMove(upper, na, bLower);
+        markForMove(upper, nb, aLower);
+        upper.fs().renameat2(upper.host(a), upper.host(b), Host.RENAME_EXCHANGE);
+    }
+
+    /** What an upper object needs before it moves to a name where a lower object is (or is not). */
+    private static void markForMove(DirLayer upper, Node n, boolean lowerAtTarget) throws FsException {
+        if (n.isDir()) {
+            if (n.hasLower()) upper.setRedirect(n.path(), "/" + n.lowerPath());
+            else if (lowerAtTarget) upper.setOpaque(n.path());
+        } else if (n.metacopy()) {
+            upper.setRedirect(n.path(), "/" + n.lowers().get(0).rel());
+        }
     }
 }

@@ -6,9 +6,11 @@ import io.strata.core.errno.FsException;
 import io.strata.core.host.Host;
 import io.strata.core.host.Stat;
 import io.strata.core.inode.InodeNumbers;
+import io.strata.core.inode.LinkCount;
 import io.strata.core.layer.DirLayer;
 import io.strata.core.layer.LayerStack;
 import io.strata.core.layer.Paths;
+import io.strata.core.layerfs.LayerFs;
 import io.strata.core.namei.Lookup;
 import io.strata.core.namei.Node;
 import io.strata.core.readdir.MergedReaddir;
@@ -37,11 +39,16 @@ public final class UnionFs {
 
     public UnionFs(LayerStack layers) throws FsException {
         this.layers = layers;
+        // objects the union creates carry exactly the mode the caller asked for (the kernel applied its umask)
+        Host.umask(0);
         this.lookup = new Lookup(layers);
         this.readdir = new MergedReaddir(layers);
         this.inodes = new InodeNumbers(layers);
         this.copyUp = new CopyUp(layers, lookup, inodes);
-        if (layers.upper() != null) cleanWorkDir();
+        if (layers.upper() != null) {
+            cleanWorkDir();
+            copyUp.adoptKernelIndex();
+        }
     }
 
     public LayerStack layers() {
@@ -55,8 +62,9 @@ public final class UnionFs {
     /** Leftovers of an interrupted copy-up or rename are never part of the union: remove them (the kernel does too). */
     private void cleanWorkDir() throws FsException {
         String work = layers.upper().workDir();
-        if (Host.lstatOrNull(work) == null) Host.mkdir(work, 0);
-        for (String name : Host.list(work)) CopyUp.removeTree(work + "/" + name);
+        LayerFs ufs = layers.upper().fs();
+        if (ufs.lstatOrNull(work) == null) ufs.mkdir(work, 0);
+        for (String name : ufs.list(work)) CopyUp.removeTree(ufs, work + "/" + name);
     }
 
     private DirLayer upper() throws FsException {
@@ -73,8 +81,11 @@ public final class UnionFs {
 
     private Stat attrs(Node n) throws FsException {
         // structure comes from the lookup cache; an upper object's attributes are read afresh (lowers never change)
-        Stat fresh = n.inUpper() ? Host.lstat(layers.upper().host(n.path())) : n.top();
+        Stat fresh = n.inUpper() ? layers.upper().fs().lstat(layers.upper().host(n.path())) : n.top();
         Stat st = fresh.withIno(inodes.of(n));
+        if (n.inUpper() && fresh.nlink() > 1 && !fresh.isDir()) {
+            st = st.withNlink(LinkCount.of(layers.upper().fs(), layers.upper().host(n.path()), fresh, inodes));
+        }
         if (n.isMerged()) st = st.withNlink(1); // like overlayfs: a merged directory's link count is unknown
         if (n.metacopy()) st = st.withBlocks(n.lowers().get(0).stat().blocks());
         return st;
@@ -94,13 +105,13 @@ public final class UnionFs {
 
     public Host.StatFs statfs() throws FsException {
         DirLayer top = layers.upper() != null ? layers.upper() : layers.lower(0);
-        return Host.statfs(top.root());
+        return top.fs().statfs(top.root());
     }
 
     public void access(String path, int mode) throws FsException {
         Node n = lookup.resolve(path);
         if ((mode & 2) != 0 && readOnly()) throw new FsException(Errno.EROFS, path);
-        if (n.inUpper() && !n.metacopy()) Host.access(upper().host(path), mode);
+        if (n.inUpper() && !n.metacopy()) upper().fs().access(upper().host(path), mode);
         else Host.access(layers.lower(n.lowers().get(0).layer()).host(n.lowers().get(0).rel()), mode & ~2);
     }
 
@@ -108,21 +119,21 @@ public final class UnionFs {
         mutate(() -> {
             Node n = copyUp.copyUp(lookup.resolve(path), false);
             if (n.top().isSymlink()) throw new FsException(Errno.EOPNOTSUPP, path);
-            Host.chmod(upper().host(path), mode);
+            upper().fs().chmod(upper().host(path), mode);
         });
     }
 
     public void chown(String path, int uid, int gid) throws FsException {
         mutate(() -> {
             copyUp.copyUp(lookup.resolve(path), false);
-            Host.lchown(upper().host(path), uid, gid);
+            upper().fs().lchown(upper().host(path), uid, gid);
         });
     }
 
     public void utimens(String path, long aSec, long aNsec, long mSec, long mNsec) throws FsException {
         mutate(() -> {
             copyUp.copyUp(lookup.resolve(path), false);
-            Host.utimens(upper().host(path), aSec, aNsec, mSec, mNsec);
+            upper().fs().utimens(upper().host(path), aSec, aNsec, mSec, mNsec);
         });
     }
 
@@ -132,7 +143,7 @@ public final class UnionFs {
             if (n.isDir()) throw new FsException(Errno.EISDIR, path);
             if (!n.top().isRegular()) throw new FsException(Errno.EINVAL, path);
             copyUp.copyUp(n, true);
-            Host.truncate(upper().host(path), size);
+            upper().fs().truncate(upper().host(path), size);
         });
     }
 
@@ -140,8 +151,7 @@ public final class UnionFs {
 
     public byte[] getxattr(String path, String name) throws FsException {
         Node n = lookup.resolve(path);
-        if (OverlayXattrs.isPrivate(name)) throw new FsException(Errno.ENODATA, name);
-        byte[] v = metaLayerGetxattr(n, name);
+        byte[] v = metaLayerGetxattr(n, OverlayXattrs.toDisk(name));
         if (v == null) throw new FsException(Errno.ENODATA, name);
         return v;
     }
@@ -157,29 +167,32 @@ public final class UnionFs {
         List<String> names = n.inUpper() ? layers.upper().listxattr(path)
                 : layers.lower(n.lowers().get(0).layer()).listxattr(n.lowers().get(0).rel());
         List<String> out = new ArrayList<>(names.size());
-        for (String x : names) if (!OverlayXattrs.isPrivate(x)) out.add(x);
+        for (String x : names) {
+            String shown = OverlayXattrs.fromDisk(x);
+            if (shown != null) out.add(shown);
+        }
         return out;
     }
 
     public void setxattr(String path, String name, byte[] value, int flags) throws FsException {
-        if (OverlayXattrs.isPrivate(name)) throw new FsException(Errno.EPERM, name);
+        String disk = OverlayXattrs.toDisk(name);
         mutate(() -> {
             Node n = lookup.resolve(path);
-            byte[] old = metaLayerGetxattr(n, name);
+            byte[] old = metaLayerGetxattr(n, disk);
             if ((flags & Host.XATTR_CREATE) != 0 && old != null) throw new FsException(Errno.EEXIST, name);
             if ((flags & Host.XATTR_REPLACE) != 0 && old == null) throw new FsException(Errno.ENODATA, name);
             copyUp.copyUp(n, false);
-            upper().setxattr(path, name, value, flags);
+            upper().setxattr(path, disk, value, flags);
         });
     }
 
     public void removexattr(String path, String name) throws FsException {
-        if (OverlayXattrs.isPrivate(name)) throw new FsException(Errno.EPERM, name);
+        String disk = OverlayXattrs.toDisk(name);
         mutate(() -> {
             Node n = lookup.resolve(path);
-            if (metaLayerGetxattr(n, name) == null) throw new FsException(Errno.ENODATA, name);
+            if (metaLayerGetxattr(n, disk) == null) throw new FsException(Errno.ENODATA, name);
             copyUp.copyUp(n, false);
-            upper().removexattr(path, name);
+            upper().removexattr(path, disk);
         });
     }
 
@@ -225,6 +238,8 @@ public final class UnionFs {
     }
 
     public void mknod(String path, int mode, long rdev, Caller caller) throws FsException {
+        // a 0/0 character device is a whiteout on disk: the union refuses to make one, like overlayfs
+        if ((mode & Stat.S_IFMT) == Stat.S_IFCHR && rdev == 0) throw new FsException(Errno.EPERM, path);
         mutate(() -> createNew(path, mode, rdev, null, caller));
     }
 
@@ -258,36 +273,43 @@ public final class UnionFs {
         String dst = upper.host(path);
         Stat there = upper.lstat(path);
         boolean overWhiteout = there != null; // the name is free in the union, so whatever is there hides a lower one
-        Stat parentNow = Host.lstat(upper.host(parent.path()));
-        int gid = (parentNow.mode() & 02000) != 0 ? parentNow.gid() : caller.gid();
+        LayerFs ufs = upper.fs();
+        Stat parentNow = ufs.lstat(upper.host(parent.path()));
+        boolean parentSetgid = (parentNow.mode() & Stat.S_ISGID) != 0;
+        int gid = parentSetgid ? parentNow.gid() : caller.gid();
+        int type = mode & Stat.S_IFMT;
+        int perms = mode & 07777;
+        if (type == Stat.S_IFDIR && parentSetgid) perms |= Stat.S_ISGID; // inherited, as in any setgid directory
+        if (type != Stat.S_IFDIR && caller.uid() != 0 && caller.gid() != gid) perms &= ~Stat.S_ISGID; // inode_init_owner
         String at = overWhiteout ? upper.newTemp() : dst;
         try {
-            makeNode(at, mode, rdev, linkTarget);
-            if (caller.uid() != 0 || gid != 0) Host.lchown(at, caller.uid(), gid);
-            if ((mode & Stat.S_IFMT) == Stat.S_IFDIR && (mode & 07000) != 0) Host.chmod(at, mode & 07777);
+            makeNode(ufs, at, type | perms, rdev, linkTarget);
+            if (caller.uid() != 0 || gid != 0) ufs.lchown(at, caller.uid(), gid);
+            // chown clears set-id bits, and mkdir takes S_ISGID from its host parent only: set the final mode last
+            if (type != Stat.S_IFLNK && (perms & 07000) != 0) ufs.chmod(at, perms);
             if (overWhiteout) {
                 if ((mode & Stat.S_IFMT) == Stat.S_IFDIR) {
-                    Host.setxattr(at, OverlayXattrs.OPAQUE, OverlayXattrs.YES, 0);
-                    Host.renameat2(at, dst, Host.RENAME_EXCHANGE);
-                    Host.unlink(at); // the whiteout, now in the work directory
+                    ufs.setxattr(at, OverlayXattrs.OPAQUE, OverlayXattrs.YES, 0);
+                    ufs.renameat2(at, dst, Host.RENAME_EXCHANGE);
+                    ufs.unlink(at); // the whiteout, now in the work directory
                 } else {
-                    Host.rename(at, dst);
+                    ufs.rename(at, dst);
                 }
             }
         } catch (FsException e) {
-            if (overWhiteout) CopyUp.removeQuietly(at);
+            if (overWhiteout) CopyUp.removeQuietly(ufs, at);
             throw e;
         } finally {
             lookup.invalidate(path);
         }
     }
 
-    private static void makeNode(String hostPath, int mode, long rdev, String linkTarget) throws FsException {
+    private static void makeNode(LayerFs fs, String path, int mode, long rdev, String linkTarget) throws FsException {
         switch (mode & Stat.S_IFMT) {
-            case Stat.S_IFDIR -> Host.mkdir(hostPath, mode & 07777);
-            case Stat.S_IFLNK -> Host.symlink(linkTarget, hostPath);
-            case Stat.S_IFREG -> Host.close(Host.open(hostPath, Host.O_WRONLY | Host.O_CREAT | Host.O_EXCL, mode & 07777));
-            default -> Host.mknod(hostPath, mode, rdev);
+            case Stat.S_IFDIR -> fs.mkdir(path, mode & 07777);
+            case Stat.S_IFLNK -> fs.symlink(linkTarget, path);
+            case Stat.S_IFREG -> fs.open(path, Host.O_WRONLY | Host.O_CREAT | Host.O_EXCL, mode & 07777).close();
+            default -> fs.mknod(path, mode, rdev);
         }
     }
 
@@ -302,11 +324,11 @@ public final class UnionFs {
             copyUp.dir(lookup.resolve(Paths.parent(to)));
             Stat there = upper.lstat(to);
             if (there == null) {
-                Host.link(upper.host(from), upper.host(to));
+                upper.fs().link(upper.host(from), upper.host(to));
             } else {
                 String tmp = upper.newTemp();
-                Host.link(upper.host(from), tmp);
-                Host.rename(tmp, upper.host(to));
+                upper.fs().link(upper.host(from), tmp);
+                upper.fs().rename(tmp, upper.host(to));
             }
             lookup.invalidate(to);
         });
@@ -316,6 +338,9 @@ public final class UnionFs {
         mutate(() -> {
             Node n = lookup.resolve(path);
             if (n.isDir()) throw new FsException(Errno.EISDIR, path);
+            // one name of a hard-linked lower file goes: the file is copied up (metadata only) with its other names
+            // first, so they see their link count drop, as with overlayfs' index=on
+            if (!n.inUpper() && n.lowers().get(0).stat().nlink() > 1) n = copyUp.copyUp(n, false);
             remove(n);
         });
     }
@@ -344,19 +369,19 @@ public final class UnionFs {
         inodes.forget(n.upper());
         if (needWhiteout) {
             String tmp = upper.newTemp();
-            Host.mknod(tmp, Stat.S_IFCHR, 0);
+            upper.fs().mknod(tmp, Stat.S_IFCHR, 0);
             if (n.isDir()) {
-                Host.renameat2(tmp, dst, Host.RENAME_EXCHANGE);
-                CopyUp.removeTree(tmp);
+                upper.fs().renameat2(tmp, dst, Host.RENAME_EXCHANGE);
+                CopyUp.removeTree(upper.fs(), tmp);
             } else {
-                Host.rename(tmp, dst);
+                upper.fs().rename(tmp, dst);
             }
         } else if (n.isDir()) {
             String tmp = upper.newTemp();
-            Host.rename(dst, tmp); // may hold whiteouts of entries that no longer exist below
-            CopyUp.removeTree(tmp);
+            upper.fs().rename(dst, tmp); // may hold whiteouts of entries that no longer exist below
+            CopyUp.removeTree(upper.fs(), tmp);
         } else {
-            Host.unlink(dst);
+            upper.fs().unlink(dst);
         }
     }
 

@@ -3,8 +3,10 @@ package io.strata.core.xattr;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The extended attributes that make a directory an overlay layer (kernel overlayfs' on-disk format), and Strata's own.
- * Callers of the union never see or set these: they are filtered like the kernel filters "trusted.overlay.".
+ * The extended attributes that make a directory an overlay layer (kernel overlayfs' on-disk format), and how names
+ * the union's callers use map to names on disk. Like the kernel (6.7+, "escaped" overlay xattrs), a caller may set
+ * {@code trusted.overlay.X} on a union object: it is stored as {@code trusted.overlay.overlay.X} and shown back under
+ * its own name, while the layer's real markers ({@code trusted.overlay.opaque}, {@code .origin}, …) stay hidden.
  */
 public final class OverlayXattrs {
     public static final String PREFIX = "trusted.overlay.";
@@ -13,17 +15,29 @@ public final class OverlayXattrs {
     public static final String METACOPY = PREFIX + "metacopy";
     public static final String ORIGIN = PREFIX + "origin";
     public static final String WHITEOUT = PREFIX + "whiteout";
-    /** Strata's private attributes (the inode number an upper object inherited at copy-up). */
-    public static final String STRATA_PREFIX = "trusted.strata.";
-    public static final String STRATA_INO = STRATA_PREFIX + "ino";
+    public static final String NLINK = PREFIX + "nlink";
+    /** Where a caller's own trusted.overlay.X is kept on disk. */
+    public static final String ESCAPED_PREFIX = PREFIX + "overlay.";
 
     public static final byte[] YES = "y".getBytes(StandardCharsets.UTF_8);
 
     private OverlayXattrs() {
     }
 
-    /** True for names the union keeps to itself: hidden from listxattr, refused by get/set/remove. */
-    public static boolean isPrivate(String name) {
-        return name.startsWith(PREFIX) || name.startsWith(STRATA_PREFIX);
+    /** True for the layer's own markers: on disk under trusted.overlay. but not an escaped caller attribute. */
+    public static boolean isPrivate(String diskName) {
+        return diskName.startsWith(PREFIX) && !diskName.startsWith(ESCAPED_PREFIX);
+    }
+
+    /** The on-disk name of an attribute a caller names. */
+    public static String toDisk(String callerName) {
+        return callerName.startsWith(PREFIX) ? ESCAPED_PREFIX + callerName.substring(PREFIX.length()) : callerName;
+    }
+
+    /** The caller's name for an on-disk attribute, or null when the attribute is the layer's own (hidden). */
+    public static String fromDisk(String diskName) {
+        if (!diskName.startsWith(PREFIX)) return diskName;
+        if (diskName.startsWith(ESCAPED_PREFIX)) return "trusted." + diskName.substring(PREFIX.length());
+        return null;
     }
 }

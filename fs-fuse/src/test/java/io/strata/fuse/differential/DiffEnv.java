@@ -35,11 +35,13 @@ import java.util.stream.Collectors;
  */
 final class DiffEnv implements AutoCloseable {
     /**
-     * The kernel's options: Strata implements redirect_dir and metacopy, and has no hard-link index (index=off, the
-     * reference; -Dstrata.diff.kernel.index=on compares with the kernel's hard-link-preserving mode instead).
+     * The kernel's options: Strata implements redirect_dir, metacopy and what index=on gives (a hard-linked lower file
+     * stays one file after copy-up, link counts follow unlink/link), so those are the reference. Strata keeps every
+     * name of such a file in the upper layer instead of the kernel's WORKDIR/index, and adopts the kernel's index when
+     * it mounts an upper the kernel wrote. -Dstrata.diff.kernel.index=off shows what the kernel's default would differ in.
      */
     static final String KERNEL_FEATURES = "redirect_dir=on,metacopy=on,index="
-            + System.getProperty("strata.diff.kernel.index", "off");
+            + System.getProperty("strata.diff.kernel.index", "on");
 
     /**
      * -Dstrata.diff.selfcheck=true serves copy "strata" with kernel overlayfs too: every case must then pass, which
@@ -54,8 +56,44 @@ final class DiffEnv implements AutoCloseable {
         }
     }
 
-    private record Mounted(Path mnt, FuseMount fuse) {
+    private record Mounted(Path mnt, FuseMount fuse, AutoCloseable resource) {
     }
+
+    /** Strata's union for one copy of the layers, and what to close once it is unmounted. */
+    record StrataUnion(UnionFs fs, AutoCloseable resource) {
+    }
+
+    /** How Strata's union is built for a copy: by default over the overlay-format upper directory. */
+    interface StrataUnions {
+        StrataUnion open(Copy c, Path scratch) throws FsException;
+
+        /** False when Strata's upper is not a directory the kernel can mount (then the swap checks do not apply). */
+        boolean upperIsHostDir();
+
+        /**
+         * Tree attributes (TreeSnapshot names, e.g. "sparse") this writable layer does not report like a local
+         * filesystem yet: a documented gap, left out of the tree comparison and counted on stderr.
+         */
+        default java.util.Set<String> knownGaps() {
+            return java.util.Set.of();
+        }
+    }
+
+    static final StrataUnions UPPER_DIR = new StrataUnions() {
+        @Override
+        public StrataUnion open(Copy c, Path scratch) throws FsException {
+            MountOptions o = MountOptions.parse(List.of("lowerdir=" + c.lowerdir() + ",upperdir=" + c.upper + ",workdir=" + c.work));
+            return new StrataUnion(new UnionFs(LayerDirs.open(o)), null);
+        }
+
+        @Override
+        public boolean upperIsHostDir() {
+            return true;
+        }
+    };
+
+    /** Replaced by a run with another writable layer (the block store's differential run sets it around its cases). */
+    static volatile StrataUnions unions = UPPER_DIR;
 
     final Path base;
     final Copy kernel, strata;
@@ -127,7 +165,7 @@ final class DiffEnv implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException(e);
         }
-        if (isMounted(mnt)) mounted.add(new Mounted(mnt, null));
+        if (isMounted(mnt)) mounted.add(new Mounted(mnt, null, null));
         if (p.exitValue() != 0 || !"overlay".equals(typeAt(mnt)))
             throw new IllegalStateException("mount -t overlay -o " + opts + " " + mnt + " failed: " + out.trim());
     }
@@ -136,8 +174,15 @@ final class DiffEnv implements AutoCloseable {
         // the adapter follows -Dstrata.fuse.api (hl: libfuse 2 high-level, ll: libfuse 3 low-level), read in FuseMount
         System.err.println("differential: strata mounted with strata.fuse.api=" + System.getProperty("strata.fuse.api", "hl"));
         MountOptions o = MountOptions.parse(List.of("lowerdir=" + c.lowerdir() + ",upperdir=" + c.upper + ",workdir=" + c.work));
-        FuseMount m = FuseMount.start(new UnionFs(LayerDirs.open(o)), o, mnt, "test");
-        mounted.add(new Mounted(mnt, m));
+        StrataUnion u = unions.open(c, base.resolve(c.name + "-" + mnt.getFileName() + "-store"));
+        FuseMount m;
+        try {
+            m = FuseMount.start(u.fs(), o, mnt, "test");
+        } catch (RuntimeException e) {
+            closeQuietly(u.resource());
+            throw e;
+        }
+        mounted.add(new Mounted(mnt, m, u.resource()));
     }
 
     /**
@@ -156,6 +201,8 @@ final class DiffEnv implements AutoCloseable {
                     System.err.println("FuseMount.close " + mnt + ": " + t);
                 }
             }
+            forceUnmount(mnt.toString());
+            closeQuietly(m.resource);
             break;
         }
         forceUnmount(mnt.toString());
@@ -221,7 +268,7 @@ final class DiffEnv implements AutoCloseable {
     List<String> compareLive() {
         TreeSnapshot k = TreeSnapshot.walk(kernel.mnt.toString(), Mode.UNION);
         TreeSnapshot s = TreeSnapshot.walk(strata.mnt.toString(), Mode.UNION);
-        return TreeSnapshot.diff(k, s, "kernel", "strata", MtimeRule.preservedBefore(startSec));
+        return withoutKnownGaps(TreeSnapshot.diff(k, s, "kernel", "strata", MtimeRule.preservedBefore(startSec)));
     }
 
     /**
@@ -235,7 +282,7 @@ final class DiffEnv implements AutoCloseable {
         MtimeRule mt = MtimeRule.preservedBefore(startSec);
         TreeSnapshot k = TreeSnapshot.walk(kernel.mnt.toString(), Mode.UNION);
         TreeSnapshot s = TreeSnapshot.walk(strata.mnt.toString(), Mode.UNION);
-        for (String d : TreeSnapshot.diff(k, s, "kernel", "strata", mt)) problems.add("[tree] " + d);
+        for (String d : withoutKnownGaps(TreeSnapshot.diff(k, s, "kernel", "strata", mt))) problems.add("[tree] " + d);
         if (!unmount(strata.mnt)) problems.add("[mount] Strata mount " + strata.mnt + " did not go away");
         if (!unmount(kernel.mnt)) problems.add("[mount] kernel mount " + kernel.mnt + " did not go away");
 
@@ -246,6 +293,7 @@ final class DiffEnv implements AutoCloseable {
                 problems.add("[lowers of " + c.name + " changed] " + d);
         }
 
+        if (!unions.upperIsHostDir()) return problems; // the kernel cannot mount a block store: no swap checks
         mountKernel(strata, strata.mnt2);
         try {
             TreeSnapshot ks = TreeSnapshot.walk(strata.mnt2.toString(), Mode.UNION);
@@ -322,5 +370,27 @@ final class DiffEnv implements AutoCloseable {
         } catch (IOException e) {
             System.err.println("could not delete " + root + ": " + e);
         }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) return;
+        try {
+            c.close();
+        } catch (Exception e) {
+            System.err.println("closing " + c + ": " + e);
+        }
+    }
+
+    /** Drops the lines about attributes the current writable layer has a documented gap in ("path: ATTR kernel=…"). */
+    private static List<String> withoutKnownGaps(List<String> diffs) {
+        java.util.Set<String> gaps = unions.knownGaps();
+        if (gaps.isEmpty()) return diffs;
+        List<String> kept = new ArrayList<>();
+        for (String d : diffs) {
+            boolean gap = gaps.stream().anyMatch(g -> d.contains(": " + g + " kernel="));
+            if (!gap) kept.add(d);
+            else System.err.println("[known gap of " + unions.getClass().getSimpleName() + "] " + d);
+        }
+        return kept;
     }
 }

@@ -1,0 +1,30 @@
+package io.strata.core.layerfs;
+
+import io.strata.core.errno.FsException;
+import io.strata.core.host.Stat;
+import jnr.ffi.Pointer;
+
+/** An open file of a layer: positional reads and writes, and the calls on an open file the union passes on. */
+public interface LayerFile extends AutoCloseable {
+    int read(Pointer buf, long size, long offset) throws FsException;
+
+    int write(Pointer buf, long size, long offset) throws FsException;
+
+    int read(byte[] buf, int size, long offset) throws FsException;
+
+    int write(byte[] buf, int size, long offset) throws FsException;
+
+    Stat stat() throws FsException;
+
+    void truncate(long size) throws FsException;
+
+    void fsync(boolean dataOnly) throws FsException;
+
+    void fallocate(int mode, long offset, long length) throws FsException;
+
+    /** The host descriptor behind this file, or -1 (then data is copied by reads and writes). */
+    int hostFd();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,374 @@
+package io.strata.store.block.blocks;
+
+import io.strata.core.errno.Errno;
+import io.strata.core.errno.FsException;
+import io.strata.store.block.db.StoreDb;
+import io.strata.store.block.inode.Inode;
+import io.strata.store.block.keys.Keys;
+import io.strata.store.block.snapshot.Chain;
+import io.strata.store.block.txn.Counters;
+import io.strata.store.block.txn.Txn;
+import org.rocksdb.RocksIterator;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A regular file's data: inline in its inode while small, else a map unit index → {@link Unit} in the blocks
+ * family. A page is read from the newest generation of the chain that decides it (present or cleared), else from the
+ * lower origin below originLimit, else it is zero. A write stores only the pages it touches in the head generation
+ * (a partial page is completed from below first), so copy-on-write costs 4 KiB per page touched and a snapshot
+ * never sees a later write. Invariant: bytes of present pages beyond the file size are zeros.
+ *
+ * <p>The caller owns the inode: it passes the current version in and writes it back (size, times) in the same
+ * {@link Txn}.
+ */
+public final class BlockMap {
+    /** Files up to this size keep their data in the inode. */
+    public static final int INLINE_MAX = 2048;
+    public static final long MAX_FILE_SIZE = 1L << 44;
+    private final StoreDb db;
+    private final int unit;
+    private final long allPages;
+    private final Origins origins;
+
+    public BlockMap(StoreDb db, Origins origins) {
+        this.db = db;
+        this.unit = db.unit();
+        this.allPages = Unit.allPages(unit);
+        this.origins = origins;
+    }
+
+    public int unitBytes() {
+        return unit;
+    }
+
+    // ---------------------------------------------------------------- read
+
+    public int read(Chain chain, Inode n, long off, byte[] buf, int bo, int len) throws FsException {
+        if (off < 0 || len < 0) throw new FsException(Errno.EINVAL);
+        if (off >= n.size || len == 0) return 0;
+        int count = (int) Math.min(len, n.size - off);
+        if (n.inline != null) {
+            System.arraycopy(n.inline, (int) off, buf, bo, count);
+            return count;
+        }
+        int done = 0;
+        byte[] key = Keys.block(0, n.ino, 0);
+        while (done < count) {
+            long pos = off + done;
+            long u = pos / unit;
+            int in = (int) (pos % unit), take = Math.min(count - done, unit - in);
+            Arrays.fill(buf, bo + done, bo + done + take, (byte) 0);
+            long need = Unit.pagesOf(in, in + take);
+            Keys.putLong(key, 16, u);
+            for (int d = 0; d < chain.depth() && need != 0; d++) {
+                Keys.putLong(key, 0, chain.gen(d));
+                byte[] v = db.get(db.blocks, key);
+                if (v == null) continue;
+                if (Keys.isTombstone(v)) {
+                    need = 0;
+                    break;
+                }
+                Unit.copyPresent(v, need, in, buf, bo + done, take);
+                need &= ~Unit.coveredOf(v, unit);
+            }
+            if (need != 0 && n.origin != null && pos < n.originLimit) fromOrigin(n, u, in, take, need, buf, bo + done);
+            done += take;
+        }
+        return count;
+    }
+
+    /** Fills the pages of mask within [in, in+take) of unit u from the origin, runs of pages at once. */
+    private void fromOrigin(Inode n, long u, int in, int take, long mask, byte[] buf, int at) throws FsException {
+        int end = in + take;
+        while (mask != 0) {
+            int p = Long.numberOfTrailingZeros(mask);
+            int q = p;
+            while (q + 1 < 64 && (mask & (1L << (q + 1))) != 0) q++;
+            mask &= q == 63 ? 0 : -(1L << (q + 1));
+            int from = Math.max(in, p * Unit.PAGE), to = Math.min(end, (q + 1) * Unit.PAGE);
+            long limit = Math.min(to, n.originLimit - u * unit);
+            if (limit > from) origins.pread(n.origin, u * unit + from, buf, at + (from - in), (int) (limit - from));
+        }
+    }
+
+    /** Page p of unit u as the generations from depth `from` on and the origin give it, into img (zeros else). */
+    private void pageBelow(Chain chain, Inode n, long u, int p, int from, byte[] img) throws FsException {
+        Arrays.fill(img, p * Unit.PAGE, (p + 1) * Unit.PAGE, (byte) 0);
+        long bit = 1L << p;
+        byte[] key = Keys.block(0, n.ino, u);
+        for (int d = from; d < chain.depth(); d++) {
+            Keys.putLong(key, 0, chain.gen(d));
+            byte[] v = db.get(db.blocks, key);
+            if (v == null) continue;
+            if ((Unit.coveredOf(v, unit) & bit) == 0) continue;
+            if ((Unit.presentOf(v) & bit) != 0) Unit.copyPresent(v, bit, p * Unit.PAGE, img, p * Unit.PAGE, Unit.PAGE);
+            return;
+        }
+        if (n.origin == null) return;
+        long abs = u * unit + (long) p * Unit.PAGE;
+        long avail = Math.min(Unit.PAGE, n.originLimit - abs);
+        if (avail > 0) origins.pread(n.origin, abs, img, p * Unit.PAGE, (int) avail);
+    }
+
+    // ---------------------------------------------------------------- the head's copy of a unit
+
+    /** One unit being rewritten in the head: its new image and what the head's key held before (for counters). */
+    private final class Staged {
+        final long index;
+        final Unit image;
+        final int oldLen;       // bytes of the head's value before, 0 if none
+        final long coveredBefore;
+
+        Staged(long index, Unit image, int oldLen, long coveredBefore) {
+            this.index = index;
+            this.image = image;
+            this.oldLen = oldLen;
+            this.coveredBefore = coveredBefore;
+        }
+
+        /** Makes page p present, completing it from below first unless the caller overwrites all of it. */
+        void own(Chain chain, Inode n, int p, boolean whole) throws FsException {
+            if (image.has(p)) return;
+            if (!whole && !image.isCleared(p)) pageBelow(chain, n, index, p, 1, image.data());
+            image.markPresent(p);
+        }
+    }
+
+    private Staged load(Chain chain, long ino, long u) throws FsException {
+        byte[] v = db.get(db.blocks, Keys.block(chain.head(), ino, u));
+        if (v == null) return new Staged(u, new Unit(unit), 0, 0);
+        Unit img = Unit.decode(v, unit);
+        return new Staged(u, img, stored(v), img.covered());
+    }
+
+    /** Bytes a value counts for in the DATA counter (a tombstone: none). */
+    private static int stored(byte[] v) {
+        return Keys.isTombstone(v) ? 0 : v.length;
+    }
+
+    private void stage(Txn t, Chain chain, long ino, Staged s) throws FsException {
+        byte[] key = Keys.block(chain.head(), ino, s.index);
+        if (s.image.decidesNothing()) {
+            t.delete(db.blocks, key);
+            t.count(chain.head(), Counters.DATA, -s.oldLen);
+        } else {
+            byte[] v = s.image.encode();
+            t.put(db.blocks, key, v);
+            t.count(chain.head(), Counters.DATA, v.length - s.oldLen);
+        }
+        long newly = s.image.covered() & ~s.coveredBefore;
+        if (newly != 0 && chain.depth() > 1) {
+            byte[] pv = db.get(db.blocks, Keys.block(chain.gen(1), ino, s.index));
+            if (pv != null) t.count(chain.head(), Counters.SHADOWED_PARENT, (long) Unit.PAGE * Long.bitCount(Unit.presentOf(pv) & newly));
+        }
+    }
+
+    // ---------------------------------------------------------------- write
+
+    public void write(Txn t, Chain chain, Inode n, long off, byte[] buf, int bo, int len) throws FsException {
+        if (off < 0 || len < 0) throw new FsException(Errno.EINVAL);
+        long end = off + len;
+        if (end > MAX_FILE_SIZE) throw new FsException(Errno.EFBIG);
+        if (len == 0) return;
+        if (n.inline != null && end <= INLINE_MAX) {
+            if (n.inline.length < end) n.inline = Arrays.copyOf(n.inline, (int) end);
+            System.arraycopy(buf, bo, n.inline, (int) off, len);
+            n.size = n.inline.length;
+            return;
+        }
+        Map<Long, Staged> pending = n.inline != null ? unInline(chain, n) : new HashMap<>();
+        int done = 0;
+        while (done < len) {
+            long pos = off + done;
+            long u = pos / unit;
+            int in = (int) (pos % unit), take = Math.min(len - done, unit - in);
+            Staged s = pending.remove(u);
+            if (s == null) s = load(chain, n.ino, u);
+            for (int p = in / Unit.PAGE; p * Unit.PAGE < in + take; p++) {
+                int ps = p * Unit.PAGE;
+                s.own(chain, n, p, in <= ps && in + take >= ps + Unit.PAGE);
+            }
+            System.arraycopy(buf, bo + done, s.image.data(), in, take);
+            stage(t, chain, n.ino, s);
+            done += take;
+        }
+        for (Staged s : pending.values()) stage(t, chain, n.ino, s);
+        n.size = Math.max(n.size, end);
+    }
+
+    /** Moves inline data into units (staged, not yet written); the inode becomes block-mapped. */
+    private Map<Long, Staged> unInline(Chain chain, Inode n) throws FsException {
+        Map<Long, Staged> out = new HashMap<>();
+        byte[] data = n.inline;
+        n.inline = null;
+        for (int at = 0; at < data.length; at += Unit.PAGE) {
+            long u = at / unit;
+            Staged s = out.get(u);
+            if (s == null) out.put(u, s = load(chain, n.ino, u));
+            int p = (at % unit) / Unit.PAGE;
+            s.own(chain, n, p, true);
+            Arrays.fill(s.image.data(), p * Unit.PAGE, (p + 1) * Unit.PAGE, (byte) 0);
+            System.arraycopy(data, at, s.image.data(), at % unit, Math.min(Unit.PAGE, data.length - at));
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- truncate, punch, release
+
+    public void truncate(Txn t, Chain chain, Inode n, long size) throws FsException {
+        if (size < 0) throw new FsException(Errno.EINVAL);
+        if (size > MAX_FILE_SIZE) throw new FsException(Errno.EFBIG);
+        if (n.inline != null) {
+            if (size <= INLINE_MAX) {
+                n.inline = Arrays.copyOf(n.inline, (int) size);
+                n.size = size;
+                return;
+            }
+            for (Staged s : unInline(chain, n).values()) stage(t, chain, n.ino, s);
+            n.size = size;
+            return;
+        }
+        if (size < n.size) {
+            if (n.origin != null) n.originLimit = Math.min(n.originLimit, size);
+            removeUnitsFrom(t, chain, n, (size + unit - 1) / unit);
+            int tail = (int) (size % unit);
+            if (tail != 0) {
+                Staged s = load(chain, n.ino, size / unit);
+                int partial = tail / Unit.PAGE;
+                for (int p = partial; p < s.image.pages(); p++) {
+                    if (p == partial && tail % Unit.PAGE != 0) {
+                        s.own(chain, n, p, false);
+                        Arrays.fill(s.image.data(), tail, (p + 1) * Unit.PAGE, (byte) 0);
+                    } else {
+                        s.image.clear(p);
+                    }
+                }
+                stage(t, chain, n.ino, s);
+            }
+        }
+        n.size = size;
+    }
+
+    /** FALLOC_FL_PUNCH_HOLE|KEEP_SIZE: [off, off+len) reads as zeros afterwards; the size does not change. */
+    public void punch(Txn t, Chain chain, Inode n, long off, long len) throws FsException {
+        if (off < 0 || len <= 0) throw new FsException(Errno.EINVAL);
+        long end = Math.min(off + len, n.size);
+        if (end <= off) return;
+        if (n.inline != null) {
+            Arrays.fill(n.inline, (int) off, (int) end, (byte) 0);
+            return;
+        }
+        for (long u = off / unit; u * unit < end; u++) {
+            long us = u * unit;
+            int from = (int) (Math.max(off, us) - us), to = (int) (Math.min(end, us + unit) - us);
+            if (from == 0 && to == unit) {
+                removeUnit(t, chain, n, u);
+                continue;
+            }
+            Staged s = load(chain, n.ino, u);
+            for (int p = from / Unit.PAGE; p * Unit.PAGE < to; p++) {
+                int ps = p * Unit.PAGE;
+                int a = Math.max(from, ps), b = Math.min(to, ps + Unit.PAGE);
+                if (a == ps && b == ps + Unit.PAGE) {
+                    s.image.clear(p);
+                } else {
+                    s.own(chain, n, p, false);
+                    Arrays.fill(s.image.data(), a, b, (byte) 0);
+                }
+            }
+            stage(t, chain, n.ino, s);
+        }
+    }
+
+    /** The unit reads as zeros from now on: a tombstone when anything below could show through, else no key. */
+    private void removeUnit(Txn t, Chain chain, Inode n, long u) throws FsException {
+        byte[] key = Keys.block(chain.head(), n.ino, u);
+        byte[] own = db.get(db.blocks, key);
+        if (own != null) t.count(chain.head(), Counters.DATA, -stored(own));
+        boolean origin = n.origin != null && u * unit < n.originLimit;
+        boolean older = false;
+        long shadow = 0;
+        byte[] k = key.clone();
+        for (int d = 1; d < chain.depth(); d++) {
+            Keys.putLong(k, 0, chain.gen(d));
+            byte[] v = db.get(db.blocks, k);
+            if (v == null) continue;
+            if (d == 1 && own == null) shadow = (long) Unit.PAGE * Long.bitCount(Unit.presentOf(v));
+            if (Keys.isTombstone(v)) break;
+            older = true;
+            break;
+        }
+        if (older || origin) {
+            if (own == null || !Keys.isTombstone(own)) t.put(db.blocks, key, Keys.TOMBSTONE);
+        } else if (own != null) {
+            t.delete(db.blocks, key);
+        }
+        t.count(chain.head(), Counters.SHADOWED_PARENT, shadow);
+    }
+
+    /** Removes every unit with index ≥ from (truncate): the head's own, and tombstones over older ones. */
+    private void removeUnitsFrom(Txn t, Chain chain, Inode n, long from) throws FsException {
+        Set<Long> seen = new HashSet<>();
+        for (int d = 0; d < chain.depth(); d++) {
+            for (long u : unitIndexes(chain.gen(d), n.ino, from)) if (seen.add(u)) removeUnit(t, chain, n, u);
+        }
+    }
+
+    /** Unit indexes ≥ from that generation gen holds for ino (values or tombstones). */
+    private long[] unitIndexes(long gen, long ino, long from) {
+        byte[] lo = Keys.block(gen, ino, from), hi = Keys.inodePrefix(gen, ino + 1);
+        long[] out = new long[16];
+        int n = 0;
+        try (RocksIterator it = db.rocks().newIterator(db.blocks)) {
+            for (it.seek(lo); it.isValid() && Arrays.compareUnsigned(it.key(), hi) < 0; it.next()) {
+                if (n == out.length) out = Arrays.copyOf(out, n * 2);
+                out[n++] = Keys.unit(it.key());
+            }
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    /**
+     * The inode is gone from the point (last link removed): drops the head's units of it. Older generations' units
+     * stay for the snapshots that see them; nothing in this point can reach them any more (the inode's tombstone).
+     */
+    public void release(Txn t, Chain chain, long ino) throws FsException {
+        long head = chain.head();
+        Map<Long, Long> own = new HashMap<>();
+        byte[] lo = Keys.inodePrefix(head, ino), hi = Keys.inodePrefix(head, ino + 1);
+        long freed = 0;
+        try (RocksIterator it = db.rocks().newIterator(db.blocks)) {
+            for (it.seek(lo); it.isValid() && Arrays.compareUnsigned(it.key(), hi) < 0; it.next()) {
+                own.put(Keys.unit(it.key()), Unit.coveredOf(it.value(), unit));
+                freed += stored(it.value());
+            }
+        }
+        t.deleteRange(db.blocks, lo, hi);
+        t.count(head, Counters.DATA, -freed);
+        if (chain.depth() > 1) {
+            long parent = chain.gen(1), shadowed = 0;
+            try (RocksIterator it = db.rocks().newIterator(db.blocks)) {
+                byte[] plo = Keys.inodePrefix(parent, ino), phi = Keys.inodePrefix(parent, ino + 1);
+                for (it.seek(plo); it.isValid() && Arrays.compareUnsigned(it.key(), phi) < 0; it.next()) {
+                    long covered = own.getOrDefault(Keys.unit(it.key()), 0L);
+                    shadowed += (long) Unit.PAGE * Long.bitCount(Unit.presentOf(it.value()) & ~covered);
+                }
+            }
+            t.count(head, Counters.SHADOWED_PARENT, shadowed);
+        }
+    }
+
+    /**
+     * st_blocks: inline bytes, else the size in whole pages. Not a count of present pages: that would cost a read
+     * per unit on every getattr (holes are real, they are just not reported).
+     */
+    public static long blocks512(Inode n) {
+        if (n.inline != null) return (n.inline.length + 511) / 512;
+        return (n.size + Unit.PAGE - 1) / Unit.PAGE * (Unit.PAGE / 512);
+    }
+}

@@ -1,0 +1,12 @@
+package io.strata.store.block.blocks;
+
+import io.strata.core.errno.FsException;
+
+/**
+ * Reads the lower file behind a metadata-only copy-up. What an origin string names is the caller's business (the
+ * union passes lower-layer paths); {@link HostOrigins} reads absolute host paths.
+ */
+public interface Origins {
+    /** Reads up to len bytes at offset; fewer only at the origin's end of file. */
+    int pread(String origin, long offset, byte[] buf, int off, int len) throws FsException;
+}

@@ -1,0 +1,262 @@
+package io.strata.store.block.db;
+
+import io.strata.core.errno.Errno;
+import io.strata.core.errno.FsException;
+import io.strata.store.block.keys.Keys;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
+import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.UInt64AddOperator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteBufferManager;
+import org.rocksdb.WriteOptions;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The RocksDB database of one store: its column families (see {@link Keys}), its memory budget and its format
+ * check. A directory that holds something else, a store of another format version, or a database RocksDB finds
+ * corrupt is refused with an error that says which.
+ */
+public final class StoreDb implements AutoCloseable {
+    public static final int FORMAT_VERSION = 1;
+    static final String FORMAT_MAGIC = "strata-block-store";
+    private static final List<String> FAMILIES = List.of(Keys.CF_CATALOG, Keys.CF_GENS, Keys.CF_INODES,
+            Keys.CF_DIRENTS, Keys.CF_BLOCKS, Keys.CF_COUNTERS);
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private final Path dir;
+    private final RocksDB db;
+    private final List<ColumnFamilyHandle> handles;
+    private final List<AutoCloseable> owned = new ArrayList<>();
+    public final ColumnFamilyHandle meta, catalog, gens, inodes, dirents, blocks, counters;
+    private final WriteOptions async = new WriteOptions(), synced = new WriteOptions().setSync(true);
+    private final int unit;
+
+    private StoreDb(Path dir, int unitForNewStore, MemoryBudget memory) throws FsException {
+        this.dir = dir;
+        boolean exists = Files.exists(dir.resolve("CURRENT"));
+        if (!exists && unitForNewStore <= 0) throw new FsException(Errno.ENOENT, "no store at " + dir);
+        LRUCache cache = own(new LRUCache(memory.blockCacheBytes()));
+        WriteBufferManager wbm = own(new WriteBufferManager(memory.writeBufferBytes(), cache));
+        DBOptions dbo = own(new DBOptions().setCreateIfMissing(!exists).setCreateMissingColumnFamilies(!exists)
+                .setParanoidChecks(true).setWriteBufferManager(wbm).setMaxBackgroundJobs(2)
+                .setMaxOpenFiles(256).setKeepLogFileNum(3).setMaxTotalWalSize(64L << 20)
+                .setBytesPerSync(1 << 20));
+        if (exists) checkFamilies(dir);
+        List<ColumnFamilyDescriptor> descs = new ArrayList<>();
+        descs.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, family(cache, memory, false, false)));
+        for (String f : FAMILIES) {
+            descs.add(new ColumnFamilyDescriptor(f.getBytes(StandardCharsets.UTF_8),
+                    family(cache, memory, f.equals(Keys.CF_BLOCKS), f.equals(Keys.CF_COUNTERS))));
+        }
+        handles = new ArrayList<>();
+        try {
+            Files.createDirectories(dir);
+            db = RocksDB.open(dbo, dir.toString(), descs, handles);
+        } catch (RocksDBException e) {
+            closeOwned();
+            String code = e.getStatus() != null ? e.getStatus().getCodeString() : "";
+            if (code.contains("Corruption"))
+                throw new FsException(Errno.EIO, "store at " + dir + " is corrupt (" + e.getMessage() + ")");
+            throw Rocks.fail("cannot open store at " + dir, e);
+        } catch (java.io.IOException e) {
+            closeOwned();
+            throw new FsException(Errno.EIO, "cannot create " + dir + ": " + e.getMessage());
+        }
+        meta = handles.get(0);
+        catalog = handles.get(1);
+        gens = handles.get(2);
+        inodes = handles.get(3);
+        dirents = handles.get(4);
+        blocks = handles.get(5);
+        counters = handles.get(6);
+        try {
+            if (exists) unit = checkFormat();
+            else unit = initFormat(unitForNewStore);
+        } catch (FsException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Opens the store at dir, creating it (with storage unit unitForNewStore) when there is none. */
+    public static StoreDb openOrCreate(Path dir, int unitForNewStore, MemoryBudget memory) throws FsException {
+        if (Integer.bitCount(unitForNewStore) != 1 || unitForNewStore < 4096 || unitForNewStore > 256 * 1024)
+            throw new FsException(Errno.EINVAL, "storage unit must be a power of two in 4 KiB..256 KiB");
+        return new StoreDb(dir, unitForNewStore, memory);
+    }
+
+    /** Opens an existing store; ENOENT when there is none. */
+    public static StoreDb open(Path dir, MemoryBudget memory) throws FsException {
+        return new StoreDb(dir, 0, memory);
+    }
+
+    private <T extends AutoCloseable> T own(T t) {
+        owned.add(t);
+        return t;
+    }
+
+    private ColumnFamilyOptions family(LRUCache cache, MemoryBudget memory, boolean data, boolean counter) {
+        BlockBasedTableConfig table = new BlockBasedTableConfig().setBlockCache(cache)
+                .setCacheIndexAndFilterBlocks(true).setPinL0FilterAndIndexBlocksInCache(true)
+                .setFilterPolicy(own(new BloomFilter(10))).setBlockSize(data ? 64 * 1024 : 4096);
+        ColumnFamilyOptions o = own(new ColumnFamilyOptions()).setTableFormatConfig(table)
+                .setWriteBufferSize(data ? memory.blocksMemtableBytes() : memory.blocksMemtableBytes() / 4)
+                .setMaxWriteBufferNumber(2)
+                .setCompressionType(data ? CompressionType.NO_COMPRESSION : CompressionType.LZ4_COMPRESSION)
+                .setLevelCompactionDynamicLevelBytes(true);
+        if (counter) o.setMergeOperator(own(new UInt64AddOperator()));
+        return o;
+    }
+
+    private static void checkFamilies(Path dir) throws FsException {
+        List<byte[]> present;
+        try (Options o = new Options()) {
+            present = RocksDB.listColumnFamilies(o, dir.toString());
+        } catch (RocksDBException e) {
+            String code = e.getStatus() != null ? e.getStatus().getCodeString() : "";
+            if (code.contains("Corruption"))
+                throw new FsException(Errno.EIO, "store at " + dir + " is corrupt (" + e.getMessage() + ")");
+            throw Rocks.fail("cannot read store at " + dir, e);
+        }
+        for (String f : FAMILIES) {
+            boolean found = present.stream().anyMatch(p -> Arrays.equals(p, f.getBytes(StandardCharsets.UTF_8)));
+            if (!found) throw new FsException(Errno.EINVAL, dir + " is not a Strata block store (no '" + f + "' column family)");
+        }
+    }
+
+    private int checkFormat() throws FsException {
+        byte[] f = get(meta, Keys.META_FORMAT);
+        if (f == null) throw new FsException(Errno.EINVAL, dir + " is not a Strata block store (no format record)");
+        String s = new String(f, StandardCharsets.UTF_8);
+        int nul = s.indexOf('\0');
+        if (nul < 0 || !s.substring(0, nul).equals(FORMAT_MAGIC) || f.length != nul + 5)
+            throw new FsException(Errno.EIO, "store at " + dir + " is corrupt (bad format record)");
+        int version = Keys.getInt(f, nul + 1);
+        if (version != FORMAT_VERSION)
+            throw new FsException(Errno.EINVAL, "store at " + dir + " has format version " + version
+                    + "; this Strata reads version " + FORMAT_VERSION + " only");
+        byte[] u = get(meta, Keys.META_UNIT);
+        int unit = u == null || u.length != 4 ? -1 : Keys.getInt(u, 0);
+        if (Integer.bitCount(unit) != 1 || unit < 4096)
+            throw new FsException(Errno.EIO, "store at " + dir + " is corrupt (bad storage unit record)");
+        return unit;
+    }
+
+    private int initFormat(int unit) throws FsException {
+        try (WriteBatch b = new WriteBatch()) {
+            b.put(meta, Keys.META_FORMAT, formatRecord(FORMAT_VERSION));
+            b.put(meta, Keys.META_UNIT, Keys.u32(unit));
+            b.put(meta, Keys.META_NEXT_INO, Keys.u64(2));
+            b.put(meta, Keys.META_NEXT_GEN, Keys.u64(1));
+            write(b, true);
+        } catch (RocksDBException e) {
+            throw Rocks.fail("init store", e);
+        }
+        return unit;
+    }
+
+    /** The format record for a version (tests write other versions to see them refused). */
+    public static byte[] formatRecord(int version) {
+        byte[] m = (FORMAT_MAGIC + '\0').getBytes(StandardCharsets.UTF_8);
+        byte[] r = Arrays.copyOf(m, m.length + 4);
+        System.arraycopy(Keys.u32(version), 0, r, m.length, 4);
+        return r;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Bytes per storage unit (block-map value); a multiple of the 4 KiB page. */
+    public int unit() {
+        return unit;
+    }
+
+    public RocksDB rocks() {
+        return db;
+    }
+
+    public byte[] get(ColumnFamilyHandle cf, byte[] key) throws FsException {
+        try {
+            return db.get(cf, key);
+        } catch (RocksDBException e) {
+            throw Rocks.fail("read", e);
+        }
+    }
+
+    public ReadOptions readOptions() {
+        return new ReadOptions();
+    }
+
+    /** Applies a batch atomically; sync = its WAL record is on disk before this returns (fsync semantics). */
+    public void write(WriteBatch batch, boolean sync) throws FsException {
+        try {
+            db.write(sync ? synced : async, batch);
+        } catch (RocksDBException e) {
+            throw Rocks.fail("write", e);
+        }
+    }
+
+    /** Makes every write made so far durable: syncs the WAL. */
+    public void syncWal() throws FsException {
+        try {
+            db.flushWal(true);
+        } catch (RocksDBException e) {
+            throw Rocks.fail("sync", e);
+        }
+    }
+
+    /** Flushes memtables to SST files (tests: persistence beyond the WAL). */
+    public void flush() throws FsException {
+        try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
+            db.flush(fo, handles);
+        } catch (RocksDBException e) {
+            throw Rocks.fail("flush", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            db.flushWal(true);
+        } catch (RocksDBException ignored) {
+            // closing anyway: what was not synced is what an fsync never promised
+        }
+        for (ColumnFamilyHandle h : handles) h.close();
+        db.close();
+        async.close();
+        synced.close();
+        closeOwned();
+    }
+
+    private void closeOwned() {
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            try {
+                owned.get(i).close();
+            } catch (Exception ignored) {
+                // native handles: nothing to report
+            }
+        }
+        owned.clear();
+    }
+}

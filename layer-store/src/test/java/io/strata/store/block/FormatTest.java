@@ -1,0 +1,140 @@
+package io.strata.store.block;
+
+import io.strata.core.errno.FsException;
+import io.strata.store.block.db.MemoryBudget;
+import io.strata.store.block.db.StoreDb;
+import io.strata.store.block.keys.Keys;
+import io.strata.store.block.layer.BlockLayer;
+import org.junit.jupiter.api.Test;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What survives a close and reopen, and what a store refuses to open: other versions, other databases, damage. */
+class FormatTest {
+    @Test
+    void everythingSurvivesCloseAndReopen() throws Exception {
+        Path dir = TempDirs.create("reopen");
+        byte[] data = new byte[300_000];
+        new java.util.Random(9).nextBytes(data);
+        try {
+            long f, d;
+            try (BlockStore s = BlockStore.open(dir.resolve("db"), MemoryBudget.SMALL)) {
+                s.createContainer("c", "");
+                BlockLayer l = s.openLayer("c");
+                d = l.mkdir(l.rootIno(), "d", 0750, 1, 2).ino();
+                f = l.create(d, "f", 0100600, 0, 0, 0).ino();
+                l.write(f, 0, data, 0, data.length);
+                l.symlink(l.rootIno(), "s", "d/f", 0, 0);
+                l.whiteout(l.rootIno(), "w");
+                l.setOpaque(d, true);
+                l.setxattr(f, "user.x", new byte[]{1, 2}, 0);
+                s.createSnapshot("c", "s1");
+                l.truncate(f, 1000);
+                s.db().flush(); // part in SST files, part only in the WAL
+                l.create(l.rootIno(), "late", 0100644, 0, 0, 0);
+                l.close();
+            }
+            try (BlockStore s = BlockStore.openExisting(dir.resolve("db"), MemoryBudget.SMALL);
+                 BlockLayer l = s.openLayer("c")) {
+                assertEquals(1000, l.getattr(f).size());
+                assertArrayEquals(java.util.Arrays.copyOf(data, 1000), BlockMapModelTest.readAll(l, f));
+                assertEquals("d/f", l.readlink(l.lookup(l.rootIno(), "s").ino()));
+                assertTrue(l.lookup(l.rootIno(), "w").whiteout());
+                assertTrue(l.isOpaque(d));
+                assertArrayEquals(new byte[]{1, 2}, l.getxattr(f, "user.x"));
+                assertEquals(040750, l.getattr(d).mode());
+                assertEquals(List.of("d", "late", "s", "w"), l.readdir(l.rootIno()).stream().map(e -> e.name()).toList());
+                try (BlockLayer v = s.openSnapshot("c", "s1")) {
+                    assertArrayEquals(data, BlockMapModelTest.readAll(v, f));
+                }
+                long fresh = l.create(l.rootIno(), "fresh", 0100644, 0, 0, 0).ino();
+                assertTrue(fresh > f, "inode numbers are not reused after a reopen");
+            }
+        } finally {
+            TempDirs.delete(dir);
+        }
+    }
+
+    /** Writes one key of the default family with plain RocksDB (as damage or another version would). */
+    private static void writeMeta(Path db, byte[] key, byte[] value) throws Exception {
+        List<byte[]> names;
+        try (Options o = new Options()) {
+            names = RocksDB.listColumnFamilies(o, db.toString());
+        }
+        List<org.rocksdb.ColumnFamilyDescriptor> ds = names.stream().map(org.rocksdb.ColumnFamilyDescriptor::new).toList();
+        List<org.rocksdb.ColumnFamilyHandle> hs = new java.util.ArrayList<>();
+        try (org.rocksdb.DBOptions o = new org.rocksdb.DBOptions(); RocksDB r = RocksDB.open(o, db.toString(), ds, hs)) {
+            r.put(hs.get(0), key, value);
+            for (var h : hs) h.close();
+        }
+    }
+
+    @Test
+    void anUnknownVersionIsRefused() throws Exception {
+        Path dir = TempDirs.create("version");
+        try {
+            BlockStore.open(dir.resolve("db"), MemoryBudget.SMALL).close();
+            writeMeta(dir.resolve("db"), Keys.META_FORMAT, StoreDb.formatRecord(StoreDb.FORMAT_VERSION + 1));
+            FsException e = assertThrows(FsException.class, () -> BlockStore.openExisting(dir.resolve("db"), MemoryBudget.SMALL));
+            assertTrue(e.getMessage().contains("format version 2") && e.getMessage().contains("reads version 1"), e.getMessage());
+        } finally {
+            TempDirs.delete(dir);
+        }
+    }
+
+    @Test
+    void aDatabaseThatIsNotAStoreIsRefused() throws Exception {
+        Path dir = TempDirs.create("other");
+        try {
+            try (Options o = new Options().setCreateIfMissing(true); RocksDB r = RocksDB.open(o, dir.resolve("db").toString())) {
+                r.put("k".getBytes(), "v".getBytes());
+            }
+            FsException e = assertThrows(FsException.class, () -> BlockStore.open(dir.resolve("db"), MemoryBudget.SMALL));
+            assertTrue(e.getMessage().contains("not a Strata block store"), e.getMessage());
+        } finally {
+            TempDirs.delete(dir);
+        }
+    }
+
+    @Test
+    void aCorruptStoreIsRefused() throws Exception {
+        Path dir = TempDirs.create("corrupt");
+        try {
+            BlockStore.open(dir.resolve("db"), MemoryBudget.SMALL).close();
+            Path manifest;
+            try (Stream<Path> files = Files.list(dir.resolve("db"))) {
+                manifest = files.filter(p -> p.getFileName().toString().startsWith("MANIFEST-")).findFirst().orElseThrow();
+            }
+            byte[] m = Files.readAllBytes(manifest);
+            for (int i = 0; i < m.length; i += 7) m[i] ^= 0x5a;
+            Files.write(manifest, m);
+            FsException e = assertThrows(FsException.class, () -> BlockStore.openExisting(dir.resolve("db"), MemoryBudget.SMALL));
+            assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
+        } finally {
+            TempDirs.delete(dir);
+        }
+    }
+
+    @Test
+    void aDamagedFormatRecordIsRefused() throws Exception {
+        Path dir = TempDirs.create("badrecord");
+        try {
+            BlockStore.open(dir.resolve("db"), MemoryBudget.SMALL).close();
+            writeMeta(dir.resolve("db"), Keys.META_FORMAT, "garbage".getBytes());
+            FsException e = assertThrows(FsException.class, () -> BlockStore.openExisting(dir.resolve("db"), MemoryBudget.SMALL));
+            assertTrue(e.getMessage().contains("corrupt (bad format record)"), e.getMessage());
+        } finally {
+            TempDirs.delete(dir);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package io.strata.store.block;
+
+import io.strata.core.host.Stat;
+import io.strata.core.writable.WritableLayer.Entry;
+import io.strata.store.block.db.MemoryBudget;
+import io.strata.store.block.diff.Change;
+import io.strata.store.block.gc.Collector;
+import io.strata.store.block.layer.BlockLayer;
+import io.strata.store.block.space.Space;
+import org.junit.jupiter.api.Test;
+import org.rocksdb.RocksIterator;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Snapshots copy nothing; restore, clone, rm, diff, df and gc do what they say, checked on RocksDB's keys. */
+class SnapshotsTest {
+    private static long keys(BlockStore s) {
+        long n = 0;
+        for (var cf : List.of(s.db().inodes, s.db().dirents, s.db().blocks)) {
+            try (RocksIterator it = s.db().rocks().newIterator(cf)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) n++;
+            }
+        }
+        return n;
+    }
+
+    private static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void snapshotCopiesNoKeysAndRestoreDropsOnlyTheHead() throws Exception {
+        Path dir = TempDirs.create("snap");
+        try (BlockStore s = BlockStore.open(dir.resolve("db"), MemoryBudget.SMALL)) {
+            s.createContainer("c", "");
+            long ino;
+            byte[] v1 = random(1 << 20, 1);
+            try (BlockLayer l = s.openLayer("c")) {
+                ino = l.create(l.rootIno(), "big", 0100644, 0, 0, 0).ino();
+                l.write(ino, 0, v1, 0, v1.length);
+            }
+            long before = keys(s);
+            s.createSnapshot("c", "s1");
+            assertEquals(before, keys(s), "a snapshot copies no key");
+            byte[] patch = random(10_000, 2);
+            try (BlockLayer l = s.openLayer("c")) {
+                l.write(ino, 500_000, patch, 0, patch.length);
+                l.create(l.rootIno(), "new", 0100644, 0, 0, 0);
+            }
+            long withChanges = keys(s);
+            assertTrue(withChanges > before && withChanges < before + 10, "changes stay small: " + withChanges);
+            s.restore("c", "s1");
+            assertEquals(before, keys(s), "restore drops exactly the head's keys");
+            try (BlockLayer l = s.openLayer("c")) {
+                assertArrayEquals(v1, BlockMapModelTest.readAll(l, ino));
+                assertEquals(List.of("big"), l.readdir(l.rootIno()).stream().map(Entry::name).toList());
+            }
+        } finally {
+            TempDirs.delete(dir);
+        }
+    }
+
+    @Test
+    void clonesShareUntilWrittenAndDiffReportsAddChangeDelete() throws Exception {
+        Path dir = TempDirs.create("clone");
+        try (BlockStore s = BlockStore.open(dir.resolve("db"), MemoryBudget.SMALL)) {
+            s.createContainer("c", "/lower");
+            long a, b;
+            try (BlockLayer l = s.openLayer("c")) {
+                long etc = l.mkdir(l.rootIno(), "etc", 0755, 0, 0).ino();
+                a = l.create(etc, "a", 0100644, 0, 0, 0).ino();
+                b = l.create(l.rootIno(), "b", 0100644, 0, 0, 0).ino();
+                l.write(a, 0, random(200_000, 3), 0, 200_000);
+                l.write(b, 0, random(5000, 4), 0, 5000);
+            }
+            s.createSnapshot("c", "base");
+            s.clone("c", "base", "k");
+            long shared = keys(s);
+            try (BlockLayer k = s.openLayer("k")) {
+                k.write(a, 70_000, new byte[]{1}, 0, 1);
+                k.unlink(k.rootIno(), "b");
+                k.create(k.rootIno(), "c", 0100644, 0, 0, 0);
+                k.whiteout(k.rootIno(), "fromlower");
+            }
+            assertTrue(keys(s) - shared < 10, "the clone wrote only what changed");
+            try (BlockLayer c = s.openLayer("c")) {
+                assertEquals(200_000, c.getattr(a).size());
+                byte[] one = new byte[1];
+                c.read(a, 70_000, one, 0, 1);
+                assertEquals(random(200_000, 3)[70_000], one[0], "the source does not see the clone's write");
+                assertEquals(5000, c.getattr(b).size());
+            }
+            List<String> d = s.diff("c@base", "k").stream().map(Change::toString).toList();
+            assertEquals(List.of("D /b", "A /c", "C /etc/a", "D /fromlower"), d); // the root is never listed, as in docker diff
+            List<String> all = s.diff(null, "c").stream().map(Change::toString).toList();
+            assertEquals(List.of("A /b", "A /etc", "A /etc/a"), all);
+            Space.Report df = s.df();
+            Space.Usage k = df.containers().stream().filter(u -> u.name().equals("k")).findFirst().orElseThrow();
+            // copy-on-write of a snapshot's data is per 4 KiB page
+            assertTrue(k.exclusive() > 0 && k.exclusive() <= 4096 + 64, "clone's own bytes: one page: " + k.exclusive());
+            assertTrue(k.shared() >= 200_000 - 70_000, "clone sees the base's data: " + k.shared());
+        } finally {
+            TempDirs.delete(dir);
+        }
+    }
+
+    @Test
+    void removingSnapshotsAndContainersFreesWhatNothingUses() throws Exception {
+        Path dir = TempDirs.create("gc");
+        try (BlockStore s = BlockStore.open(dir.resolve("db"), MemoryBudget.SMALL)) {
+            s.createContainer("c", "");
+            long ino;
+            try (BlockLayer l = s.openLayer("c")) {
+                ino = l.create(l.rootIno(), "f", 0100644, 0, 0, 0).ino();
+                l.write(ino, 0, random(1 << 20, 5), 0, 1 << 20);
+            }
+            s.createSnapshot("c", "s1");
+            byte[] v2 = random(1 << 20, 6);
+            try (BlockLayer l = s.openLayer("c")) {
+                l.write(ino, 0, v2, 0, v2.length); // overwrites every unit of s1
+            }
+            Space.Report df = s.df();
+            Space.Usage s1 = df.snapshots().get(0);
+            assertTrue(s1.exclusive() >= 1 << 20, "s1's data is all exclusive once overwritten: " + s1.exclusive());
+            long total = df.totalStored();
+            Collector.Report r = s.removeSnapshot("c", "s1");
+            assertTrue(r.bytesFreed() >= 1 << 20, "rm s1 frees its overwritten data: " + r);
+            assertTrue(s.df().totalStored() <= total - (1 << 20));
+            try (BlockLayer l = s.openLayer("c")) {
+                assertArrayEquals(v2, BlockMapModelTest.readAll(l, ino));
+            }
+            s.createSnapshot("c", "s2");
+            s.clone("c", "s2", "k");
+            Collector.Report rc = s.removeContainer("c");
+            try (BlockLayer k = s.openLayer("k")) {
+                assertArrayEquals(v2, BlockMapModelTest.readAll(k, ino), "the clone keeps what it uses");
+            }
+            s.removeContainer("k");
+            s.gc();
+            assertEquals(0, keys(s), "nothing left once every container is gone; " + rc);
+            assertEquals(0, s.df().totalStored());
+        } finally {
+            TempDirs.delete(dir);
+        }
+    }
+
+    @Test
+    void oneByteIntoALowerBackedFileStoresOnePage() throws Exception {
+        Path dir = TempDirs.create("origin");
+        try (BlockStore s = BlockStore.open(dir.resolve("db"), MemoryBudget.SMALL)) {
+            byte[] lower = random(8 << 20, 7);
+            Path lf = dir.resolve("lower");
+            Files.write(lf, lower);
+            s.createContainer("c", "");
+            try (BlockLayer l = s.openLayer("c")) {
+                Stat st = new Stat(0, 0, 0100600, 1, 3, 4, 0, lower.length, 0, 4096, 1, 2, 3, 4, 5, 6);
+                long ino = l.copyUpMetadata(l.rootIno(), "f", st, lf.toString()).ino();
+                assertEquals(3, l.getattr(ino).mtimeSec());
+                l.write(ino, 5_000_000, new byte[]{42}, 0, 1);
+                lower[5_000_000] = 42;
+                assertArrayEquals(lower, BlockMapModelTest.readAll(l, ino));
+                long stored = s.df().containers().get(0).exclusive();
+                assertTrue(stored <= 4096 + 64, "one page stored: " + stored);
+                assertEquals(List.of("C /f"), s.diff(null, "c").stream().map(Change::toString).toList());
+            }
+        } finally {
+            TempDirs.delete(dir);
+        }
+    }
+}
