@@ -20,7 +20,7 @@ record LlConfig(double entryTimeout, double attrTimeout, double negativeTimeout,
 
     /** Options of libfuse 2's high-level API (FuseMount.fuseArgs) that libfuse 3's session does not know. */
     private static final List<String> HIGH_LEVEL_ONLY = List.of("use_ino", "readdir_ino", "hard_remove", "big_writes",
-            "kernel_cache", "auto_cache", "atomic_o_trunc", "nullpath_ok", "nopath", "direct_io", "intr",
+            "kernel_cache", "auto_cache", "noauto_cache", "large_read", "atomic_o_trunc", "nullpath_ok", "nopath", "direct_io", "intr",
             "umask", "uid", "gid", "entry_timeout", "attr_timeout", "negative_timeout", "ac_attr_timeout",
             "noforget", "remember", "modules", "max_write", "max_readahead", "async_read", "sync_read", "splice_read",
             "splice_write", "splice_move", "no_remote_lock", "auto_unmount");
