@@ -65,11 +65,11 @@ public final class FuseMount implements AutoCloseable {
     }
 
     /**
-     * Which adapter serves the mount, from -Dstrata.fuse.api: "hl" (libfuse 2's high-level API through jnr-fuse,
-     * {@link StrataFuse}) or "ll" (libfuse 3's low-level API, {@link io.strata.fuse.ll.LowLevelMount}).
+     * Which adapter serves the mount, from -Dstrata.fuse.api: "ll" (the default: libfuse 3's low-level API,
+     * {@link io.strata.fuse.ll.LowLevelMount}) or "hl" (libfuse 2's high-level API through jnr-fuse, {@link StrataFuse}).
      */
     public static boolean lowLevel() {
-        String api = System.getProperty("strata.fuse.api", "hl");
+        String api = System.getProperty("strata.fuse.api", "ll");
         if (!api.equals("hl") && !api.equals("ll")) throw new IllegalArgumentException("strata.fuse.api=" + api + ": hl or ll");
         return api.equals("ll");
     }
@@ -141,8 +141,11 @@ public final class FuseMount implements AutoCloseable {
         }
     }
 
-    /** Whether renameat2 flags reach the union: libfuse2's high-level API has no RENAME2 (the kernel answers EINVAL). */
+    /**
+     * Whether renameat2 flags reach the union: libfuse2's high-level API has no RENAME2 (the kernel answers EINVAL);
+     * the low-level adapter passes them.
+     */
     public static boolean passesRenameFlags() {
-        return false;
+        return lowLevel();
     }
 }

@@ -45,7 +45,7 @@ record LlConfig(double entryTimeout, double attrTimeout, double negativeTimeout,
         }
         return new LlConfig(entry, attr, negative,
                 "multi".equals(System.getProperty("strata.fuse.threads", "multi")),
-                Integer.getInteger("strata.fuse.ll.maxThreads", 8), maxWrite,
+                Integer.getInteger("strata.fuse.ll.maxThreads", 2), maxWrite,
                 System.getProperty("strata.fuse.ll.readdirplus", "always"),
                 System.getProperty("strata.fuse.ll.splice", "none"),
                 Boolean.parseBoolean(System.getProperty("strata.fuse.ll.cacheDirs", "true")), o.debug());
