@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code strata} command. */
 @Command(name = "strata", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Union / copy-on-write filesystem for container images, served through FUSE.",
-        subcommands = {MountCommand.class, UmountCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {MountCommand.class, UmountCommand.class, DemoCommand.class, CommandLine.HelpCommand.class,
+                io.strata.launcher.image.ImageCommand.class, io.strata.launcher.container.ContainerCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -15,7 +15,7 @@ import java.util.List;
  * {@linkplain #copyUpMetadata origin} (a path in a lower layer) serves every byte never written in this layer.
  */
 public interface WritableLayer extends AutoCloseable {
-    int RENAME_NOREPLACE = 1;
+    int RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2;
     int XATTR_CREATE = 1, XATTR_REPLACE = 2;
     int FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2;
     /** utimens: leave this time as it is / set it to the current time (the kernel's values). */

@@ -140,6 +140,29 @@ class NamespaceTest {
     }
 
     @Test
+    void renameExchangeSwapsTwoNamesInOneBatch() throws Exception {
+        withLayer((s, l, root) -> {
+            Entry a = l.mkdir(root, "a", 0755, 0, 0);
+            Entry b = l.mkdir(root, "b", 0755, 0, 0);
+            Entry f = l.create(a.ino(), "f", 0100644, 0, 0, 0);
+            Entry d = l.mkdir(b.ino(), "d", 0755, 0, 0);
+            l.rename(a.ino(), "f", b.ino(), "d", WritableLayer.RENAME_EXCHANGE); // a file and a directory swap
+            assertEquals(d.ino(), l.lookup(a.ino(), "f").ino());
+            assertEquals(f.ino(), l.lookup(b.ino(), "d").ino());
+            assertEquals(3, l.getattr(a.ino()).nlink(), "the directory moved in: a gains a link");
+            assertEquals(2, l.getattr(b.ino()).nlink(), "and b loses one");
+            assertErrno(Errno.ENOENT, () -> l.rename(a.ino(), "f", b.ino(), "missing", WritableLayer.RENAME_EXCHANGE));
+            l.create(d.ino(), "x", 0100644, 0, 0, 0);
+            assertErrno(Errno.EINVAL, () -> l.rename(root, "a", d.ino(), "x", WritableLayer.RENAME_EXCHANGE));
+            assertErrno(Errno.EINVAL, () -> l.rename(a.ino(), "f", b.ino(), "d",
+                    WritableLayer.RENAME_EXCHANGE | WritableLayer.RENAME_NOREPLACE));
+            l.rename(root, "a", root, "b", WritableLayer.RENAME_EXCHANGE);
+            assertEquals(b.ino(), l.lookup(root, "a").ino());
+            assertEquals(a.ino(), l.lookup(root, "b").ino());
+        });
+    }
+
+    @Test
     void whiteoutsOpaqueSymlinksAndXattrs() throws Exception {
         withLayer((s, l, root) -> {
             l.whiteout(root, "lowerfile");

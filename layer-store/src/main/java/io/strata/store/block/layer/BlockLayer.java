@@ -352,10 +352,15 @@ public final class BlockLayer implements WritableLayer {
 
     @Override
     public void rename(long dir, String name, long newDir, String newName, int flags) throws FsException {
-        if ((flags & ~(RENAME_NOREPLACE | RENAME_WHITEOUT)) != 0) throw new FsException(Errno.EINVAL, "rename flags");
+        if ((flags & ~(RENAME_NOREPLACE | RENAME_WHITEOUT | RENAME_EXCHANGE)) != 0) throw new FsException(Errno.EINVAL, "rename flags");
+        if ((flags & RENAME_EXCHANGE) != 0 && flags != RENAME_EXCHANGE) throw new FsException(Errno.EINVAL, "rename flags");
         checkName(name);
         checkNewName(newName);
         if (name.equals(".") || name.equals("..")) throw new FsException(Errno.EBUSY);
+        if ((flags & RENAME_EXCHANGE) != 0) {
+            exchange(dir, name, newDir, newName);
+            return;
+        }
         change((t, c) -> {
             Map<Long, Inode> dirty = new HashMap<>();
             Inode from = Inodes.dir(db, c, dir);
@@ -412,6 +417,66 @@ public final class BlockLayer implements WritableLayer {
             for (Inode n : dirty.values()) Inodes.put(t, c, n);
             return null;
         });
+    }
+
+    /** RENAME_EXCHANGE: both names exist and swap their objects, in one batch. */
+    private void exchange(long dir, String name, long newDir, String newName) throws FsException {
+        change((t, c) -> {
+            Map<Long, Inode> dirty = new HashMap<>();
+            Inode from = Inodes.dir(db, c, dir);
+            dirty.put(dir, from);
+            Inode to = dirty.containsKey(newDir) ? dirty.get(newDir) : Inodes.dir(db, c, newDir);
+            dirty.put(newDir, to);
+            Dirent a = Directories.lookup(db, c, dir, name);
+            Dirent b = Directories.lookup(db, c, newDir, newName);
+            if (a == null || a.whiteout()) throw new FsException(Errno.ENOENT, name);
+            if (b == null || b.whiteout()) throw new FsException(Errno.ENOENT, newName);
+            if (a.ino() == b.ino()) return null;
+            boolean aDir = a.type() == Inode.S_IFDIR, bDir = b.type() == Inode.S_IFDIR;
+            if (aDir) refuseInto(c, dirty, a.ino(), newDir);
+            if (bDir) refuseInto(c, dirty, b.ino(), dir);
+            Directories.put(t, c, dir, name, b);
+            Directories.put(t, c, newDir, newName, a);
+            if (dir != newDir) {
+                if (aDir) {
+                    from.nlink--;
+                    to.nlink++;
+                }
+                if (bDir) {
+                    to.nlink--;
+                    from.nlink++;
+                }
+            }
+            moveNamed(c, dirty, a, aDir, dir, name, newDir, newName);
+            moveNamed(c, dirty, b, bDir, newDir, newName, dir, name);
+            from.touchTimes(false, true, true);
+            to.touchTimes(false, true, true);
+            for (Inode n : dirty.values()) Inodes.put(t, c, n);
+            return null;
+        });
+    }
+
+    /** EINVAL when target is movedDir or below it (a directory cannot move into itself). */
+    private void refuseInto(Chain c, Map<Long, Inode> dirty, long movedDir, long target) throws FsException {
+        for (long p = target; ; ) {
+            if (p == movedDir) throw new FsException(Errno.EINVAL, "rename of a directory into itself");
+            if (p == head.rootIno) return;
+            Inode pi = dirty.containsKey(p) ? dirty.get(p) : Inodes.get(db, c, p);
+            if (pi.parent == 0 || pi.parent == p) return;
+            p = pi.parent;
+        }
+    }
+
+    /** The inode's remembered name follows a move (directories always; files when it was this link). */
+    private void moveNamed(Chain c, Map<Long, Inode> dirty, Dirent e, boolean isDir, long oldDir, String oldName,
+                           long newDir, String newName) throws FsException {
+        Inode moved = dirty.containsKey(e.ino()) ? dirty.get(e.ino()) : Inodes.get(db, c, e.ino());
+        dirty.put(e.ino(), moved);
+        if (isDir || (moved.parent == oldDir && oldName.equals(moved.name))) {
+            moved.parent = newDir;
+            moved.name = newName;
+        }
+        moved.touchTimes(false, false, true);
     }
 
     // ---------------------------------------------------------------- data and attributes

@@ -149,17 +149,7 @@ public final class BlockFs implements LayerFs {
     @Override
     public void renameat2(String from, String to, int flags) throws FsException {
         Parent a = parent(from), b = parent(to);
-        if ((flags & Host.RENAME_EXCHANGE) == 0) {
-            layer.rename(a.dir(), a.name(), b.dir(), b.name(), flags);
-            return;
-        }
-        // TODO(block store): a native exchange in one WriteBatch; three renames through a spare name meanwhile
-        ino(from);
-        ino(to);
-        String spare = "#x" + System.nanoTime();
-        layer.rename(a.dir(), a.name(), a.dir(), spare, WritableLayer.RENAME_NOREPLACE);
-        layer.rename(b.dir(), b.name(), a.dir(), a.name(), WritableLayer.RENAME_NOREPLACE);
-        layer.rename(a.dir(), spare, b.dir(), b.name(), WritableLayer.RENAME_NOREPLACE);
+        layer.rename(a.dir(), a.name(), b.dir(), b.name(), flags);
     }
 
     @Override

@@ -1,0 +1,59 @@
+package io.strata.store.oci;
+
+import io.strata.testimages.ImageFormat;
+import io.strata.testimages.TestImages;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code image which} on the three-layer image, whose layers are known: base (1), app (2), deletions (3). */
+class PathOriginsTest {
+    @TempDir
+    static Path base;
+    static ImageStore store;
+    static ImageRecord image;
+
+    @BeforeAll
+    static void importIt() throws Exception {
+        store = new ImageStore(base.resolve("store"));
+        ImageFormat.OCI_LAYOUT.write(TestImages.threeLayers(), base.resolve("three"));
+        image = ImageImporter.run(store, base.resolve("three"), null, false, ImageImporter.Progress.NONE);
+    }
+
+    private static PathOrigins.Origin which(String path) {
+        List<String> ids = new ArrayList<>(image.layers().stream().map(ImageRecord.LayerRef::diffId).toList());
+        Collections.reverse(ids);
+        return PathOrigins.of(path, store.lowerDirsTopFirst(image), ids);
+    }
+
+    @Test
+    void eachKindOfAnswer() {
+        PathOrigins.Origin motd = which("/etc/motd");
+        assertEquals(2, motd.providedBy());
+        assertTrue(motd.describe().matches("/etc/motd: from layer 2 \\(\\w+\\); hides layer 1 \\(\\w+\\)"), motd.describe());
+        PathOrigins.Origin host = which("etc/hostname");
+        assertEquals(0, host.providedBy());
+        assertTrue(host.describe().startsWith("/etc/hostname: deleted in layer 3"), host.describe());
+        assertTrue(host.describe().contains("was in layer 2"), host.describe());
+        PathOrigins.Origin old = which("/var/cache/old.db");
+        assertEquals(0, old.providedBy());
+        assertTrue(old.describe().contains("a parent is opaque in layer 3") && old.describe().contains("was in layer 1"), old.describe());
+        PathOrigins.Origin cache = which("/var/cache");
+        assertEquals(3, cache.providedBy());
+        assertTrue(cache.describe().contains("(opaque directory)") && cache.describe().contains("hides layer 1"), cache.describe());
+        PathOrigins.Origin etc = which("/etc");
+        assertEquals(3, etc.providedBy());
+        assertTrue(etc.describe().contains("merged with layer 2") && etc.describe().contains("layer 1"), etc.describe());
+        assertEquals(1, which("/bin/busybox").providedBy());
+        assertEquals("/nope: not in the image", which("/nope").describe());
+        assertEquals(0, which("/opt/app/config/app.conf").providedBy(), "below a deleted directory");
+    }
+}
