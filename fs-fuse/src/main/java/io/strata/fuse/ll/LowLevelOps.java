@@ -38,6 +38,13 @@ final class LowLevelOps {
     private final Handles<OpenFile> files = new Handles<>();
     private final Handles<OpenDir> dirs = new Handles<>();
     private final ThreadLocal<Scratch> scratch;
+    /**
+     * Inode numbers and nodes: a removal (unlink, rmdir, rename over) frees a number the host may give to the next new
+     * object at once, so removing and updating the node table is one step (write), and reading an object's number
+     * and finding its node is another (read); else a new file could be handed the node, and kernel inode, of the
+     * one just removed.
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock numbers = new java.util.concurrent.locks.ReentrantReadWriteLock();
 
     record OpenFile(Node node, UnionFile file) {
     }
@@ -155,11 +162,28 @@ final class LowLevelOps {
 
     /** Replies an entry for the object now at (parent, name), counting the kernel's new reference. */
     private void replyEntry(Pointer req, Node parent, String name, String path) throws FsException {
-        Stat st = fs.getattr(path);
-        Node n = nodes.remember(parent, name, st);
+        Stat st;
+        Node n;
+        numbers.readLock().lock();
+        try {
+            st = fs.getattr(path);
+            n = nodes.remember(parent, name, st);
+        } finally {
+            numbers.readLock().unlock();
+        }
         Pointer e = scratch.get().entry;
         Layout.putEntry(e, n.id, st, ids, cfg.attrTimeout(), cfg.entryTimeout());
         if (lib.fuse_reply_entry(req, e) != 0) nodes.unremember(n);
+    }
+
+    /** Whether removing this name removes the object: a directory, or a file's last name (false if nothing is there). */
+    private boolean isLastName(String path) {
+        try {
+            Stat st = fs.getattr(path);
+            return st.isDir() || st.nlink() <= 1;
+        } catch (FsException e) {
+            return false;
+        }
     }
 
     private void ok(Pointer req) {
@@ -271,8 +295,15 @@ final class LowLevelOps {
     void unlink(Pointer req, long parent, String name) {
         serve(req, "unlink", () -> {
             Node p = node(parent);
-            fs.unlink(childPath(p, name));
-            nodes.unlinked(p, name);
+            String path = childPath(p, name);
+            numbers.writeLock().lock();
+            try {
+                boolean gone = isLastName(path);
+                fs.unlink(path);
+                nodes.unlinked(p, name, gone);
+            } finally {
+                numbers.writeLock().unlock();
+            }
             ok(req);
         });
     }
@@ -280,8 +311,13 @@ final class LowLevelOps {
     void rmdir(Pointer req, long parent, String name) {
         serve(req, "rmdir", () -> {
             Node p = node(parent);
-            fs.rmdir(childPath(p, name));
-            nodes.unlinked(p, name);
+            numbers.writeLock().lock();
+            try {
+                fs.rmdir(childPath(p, name));
+                nodes.unlinked(p, name, true);
+            } finally {
+                numbers.writeLock().unlock();
+            }
             ok(req);
         });
     }
@@ -289,8 +325,16 @@ final class LowLevelOps {
     void rename(Pointer req, long parent, String name, long newParent, String newName, int flags) {
         serve(req, "rename", () -> {
             Node p1 = node(parent), p2 = node(newParent);
-            fs.rename(childPath(p1, name), childPath(p2, newName), flags);
-            nodes.renamed(p1, name, p2, newName, (flags & Host.RENAME_EXCHANGE) != 0);
+            String to = childPath(p2, newName);
+            boolean exchange = (flags & Host.RENAME_EXCHANGE) != 0;
+            numbers.writeLock().lock();
+            try {
+                boolean targetGone = !exchange && isLastName(to);
+                fs.rename(childPath(p1, name), to, flags);
+                nodes.renamed(p1, name, p2, newName, exchange, targetGone);
+            } finally {
+                numbers.writeLock().unlock();
+            }
             ok(req);
         });
     }
@@ -457,13 +501,16 @@ final class LowLevelOps {
             UnionFile f = fs.create(path, fi.getInt(Layout.FI_FLAGS) | Host.O_CREAT, mode, caller(req));
             Node n;
             Stat st;
+            numbers.readLock().lock();
             try {
                 st = fs.getattr(path);
+                n = nodes.remember(p, name, st);
             } catch (FsException | RuntimeException e) {
                 f.close();
                 throw e;
+            } finally {
+                numbers.readLock().unlock();
             }
-            n = nodes.remember(p, name, st);
             n.opened(f);
             long fh = files.add(new OpenFile(n, f));
             setHandle(fi, fh);
@@ -596,12 +643,15 @@ final class LowLevelOps {
                         s.entry.putInt(Layout.E_ATTR + Layout.ST_MODE, Stat.S_IFDIR);
                     } else {
                         Stat st;
+                        numbers.readLock().lock();
                         try {
                             st = fs.getattr(dirPath.isEmpty() ? name : dirPath + "/" + name);
+                            child = nodes.remember(d.node, name, st);
                         } catch (FsException e) {
                             continue; // gone since the listing
+                        } finally {
+                            numbers.readLock().unlock();
                         }
-                        child = nodes.remember(d.node, name, st);
                         Layout.putEntry(s.entry, child.id, st, ids, cfg.attrTimeout(), cfg.entryTimeout());
                     }
                     r = lib.fuse_add_direntry_plus(req, buf.slice(pos), size - pos, cname, s.entry, i + 1);

@@ -53,7 +53,7 @@ final class Nodes {
 
         @Override
         public String toString() {
-            return "node " + id + " ino " + ino + " " + links;
+            return "node " + id + " ino " + ino;
         }
     }
 
@@ -142,14 +142,16 @@ final class Nodes {
             byIno.remove(st.ino()); // the number was reused for another object; the old node lives on unnamed
             n = null;
         }
+        if (n != null && n.isDir() && !n.links.isEmpty()) {
+            // A directory has one name, and its renames come through renamed(): another name with its number is a
+            // reused number (the kernel would refuse a second alias of a directory inode). The old node lives on.
+            forgetIno(n);
+            n = null;
+        }
         if (n == null) {
             n = new Node(nextId++, st.ino(), st.type());
             byId.put(n.id, n);
             byIno.put(n.ino, n);
-        }
-        if (n.isDir()) {
-            for (Link old : n.links) byLink.remove(old); // a directory has one name: it moved
-            n.links.clear();
         }
         n.links.add(l);
         byLink.put(l, n);
@@ -170,17 +172,26 @@ final class Nodes {
         forget(node.id, 1);
     }
 
-    /** The name (parent, name) was removed from the union. */
-    synchronized void unlinked(Node parent, String name) {
+    /**
+     * The name (parent, name) was removed from the union; gone: the object itself no longer exists (its last name,
+     * or a directory), so its inode number is free for the host to reuse and must not lead to this node any more.
+     */
+    synchronized void unlinked(Node parent, String name, boolean gone) {
         Link l = new Link(parent, name);
         Node n = byLink.get(l);
-        if (n != null) detach(n, l);
+        if (n == null) return;
+        detach(n, l);
+        if (gone) forgetIno(n);
+    }
+
+    private void forgetIno(Node n) {
+        if (byIno.get(n.ino) == n) byIno.remove(n.ino);
     }
 
     /**
      * (p1, n1) was renamed to (p2, n2); with exchange the two swapped, else whatever was at (p2, n2) is gone.
      */
-    synchronized void renamed(Node p1, String n1, Node p2, String n2, boolean exchange) {
+    synchronized void renamed(Node p1, String n1, Node p2, String n2, boolean exchange, boolean targetGone) {
         Link from = new Link(p1, n1), to = new Link(p2, n2);
         Node moving = byLink.remove(from);
         Node target = byLink.remove(to);
@@ -191,6 +202,7 @@ final class Nodes {
             byLink.put(from, target);
         } else if (target != null) {
             orphanIfUnnamed(target);
+            if (targetGone) forgetIno(target);
         }
         if (moving != null) {
             moving.links.add(to);
@@ -206,17 +218,11 @@ final class Nodes {
 
     /**
      * A node without names: dropped if the kernel holds no reference, else kept for the kernel's remaining calls.
-     * A removed directory also gives up its inode number (the host may reuse it for a new directory while the old
-     * kernel inode lives on as some process' cwd); a file keeps it: other names of it the kernel has not looked up yet
-     * must find this node, and its number cannot be reused while an open file holds it.
+     * (Whether its inode number is still its own is the caller's knowledge: see {@link #unlinked}.)
      */
     private void orphanIfUnnamed(Node n) {
         if (!n.links.isEmpty()) return;
-        if (n.lookups <= 0) {
-            drop(n);
-        } else if (n.isDir() && byIno.get(n.ino) == n) {
-            byIno.remove(n.ino);
-        }
+        if (n.lookups <= 0) drop(n);
     }
 
     private void drop(Node n) {

@@ -206,4 +206,62 @@ class LowLevelMountTest extends FuseMountTest {
         List<String> names = new ArrayList<>(ls(mnt));
         assertTrue(names.contains("ln"));
     }
+
+    /**
+     * Removals and creations in parallel, while another thread walks: the host reuses freed inode numbers at once, and
+     * a new object must never get the node (kernel inode) of a removed one (ESTALE, ENOENT, a second directory alias).
+     */
+    @Test
+    void parallelCreateRemoveAndWalkKeepNodesApart() throws Exception {
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        for (int w = 0; w < 3; w++) {
+            Path root = mnt.resolve("w" + w);
+            threads.add(new Thread(() -> {
+                try {
+                    for (int round = 0; round < 60; round++) {
+                        Path b = Files.createDirectories(root.resolve("a/b"));
+                        for (int i = 0; i < 5; i++) {
+                            Files.writeString(b.resolve("f" + i), "x" + round);
+                            Files.createLink(root.resolve("a/l" + i), b.resolve("f" + i));
+                        }
+                        Files.move(root.resolve("a"), root.resolve("c"));
+                        assertEquals("x" + round, Files.readString(root.resolve("c/b/f3")));
+                        assertEquals(2, nlink(root.resolve("c/l3")));
+                        try (Stream<Path> s = Files.walk(root.resolve("c"))) {
+                            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+                        }
+                    }
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            }));
+        }
+        Thread walker = new Thread(() -> {
+            while (!done.get()) {
+                try (Stream<Path> s = Files.walk(mnt)) {
+                    s.forEach(p -> {
+                        try {
+                            Files.readAttributes(p, "unix:nlink,size");
+                        } catch (java.nio.file.NoSuchFileException gone) {
+                            // removed meanwhile
+                        } catch (Exception e) {
+                            failures.add(e);
+                        }
+                    });
+                } catch (java.io.UncheckedIOException | java.io.IOException e) {
+                    if (!(e.getCause() instanceof java.nio.file.NoSuchFileException) && !(e instanceof java.nio.file.NoSuchFileException))
+                        failures.add(e);
+                }
+            }
+        });
+        walker.start();
+        for (Thread t : threads) t.start();
+        for (Thread t : threads) t.join();
+        done.set(true);
+        walker.join();
+        if (!failures.isEmpty()) throw new AssertionError(failures.size() + " failures, first: " + failures.get(0), failures.get(0));
+        assertEquals(List.of("d", "etc", "old", "w0", "w1", "w2"), ls(mnt));
+    }
 }
