@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
 @Command(name = "strata", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Union / copy-on-write filesystem for container images, served through FUSE.",
         subcommands = {MountCommand.class, UmountCommand.class, DemoCommand.class, CommandLine.HelpCommand.class,
-                io.strata.launcher.image.ImageCommand.class, io.strata.launcher.container.ContainerCommand.class})
+                io.strata.launcher.image.ImageCommand.class, io.strata.launcher.container.ContainerCommand.class,
+                StoreCommands.Daemon.class, StoreCommands.Create.class, StoreCommands.Ps.class, StoreCommands.Snapshot.class,
+                StoreCommands.Diff.class, StoreCommands.Df.class, StoreCommands.Rm.class, StoreCommands.Gc.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

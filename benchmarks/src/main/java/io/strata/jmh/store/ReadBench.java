@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * 4 KiB random reads of a 256 MiB file written, snapshotted, then a quarter rewritten (so reads go through two
- * generations), next to the same reads of a host file with the same bytes (page cache warm: the overlay upper's case).
+ * generations), next to the same reads of a host file with the same bytes (page cache warm: the overlay upper's case);
+ * and 4 KiB random overwrites of the same file, both ways.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -33,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 3, time = 2)
 @Fork(value = 1, jvmArgs = {"-Xmx256m"})
 public class ReadBench {
-    @Param({"16384", "65536"})
+    @Param({"4096", "16384"})
     int unit;
 
     private static final int SIZE = 256 << 20;
@@ -81,6 +82,20 @@ public class ReadBench {
         long at = (long) ThreadLocalRandom.current().nextInt(SIZE / 4096) * 4096;
         hostBuf.clear();
         return host.read(hostBuf, at);
+    }
+
+    /** A 4 KiB overwrite at a random page (the unit's cost: its other present pages are rewritten with it). */
+    @Benchmark
+    public void randomWrite4k() throws Exception {
+        long at = (long) ThreadLocalRandom.current().nextInt(SIZE / 4096) * 4096;
+        layer.write(ino, at, buf, 0, buf.length);
+    }
+
+    @Benchmark
+    public int randomWrite4kHostFile() throws Exception {
+        long at = (long) ThreadLocalRandom.current().nextInt(SIZE / 4096) * 4096;
+        hostBuf.clear();
+        return host.write(hostBuf, at);
     }
 
     @TearDown(Level.Trial)

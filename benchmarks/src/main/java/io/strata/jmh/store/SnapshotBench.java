@@ -40,7 +40,7 @@ public class SnapshotBench {
 
     @Setup(Level.Trial)
     public void open() throws Exception {
-        fx = new StoreFixture(64 * 1024);
+        fx = new StoreFixture(io.strata.store.block.BlockStore.DEFAULT_UNIT);
         fx.store.createContainer("c", "");
         layer = fx.store.openLayer("c");
         ino = layer.create(layer.rootIno(), "f", 0100644, 0, 0, 0).ino();

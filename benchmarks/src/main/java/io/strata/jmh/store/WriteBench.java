@@ -38,7 +38,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 3, time = 2)
 @Fork(value = 1, jvmArgs = {"-Xmx256m"})
 public class WriteBench {
-    @Param({"16384", "65536"})
+    @Param({"4096", "16384"})
     int unit;
 
     private static final long LOWER_SIZE = 1L << 30;

@@ -36,7 +36,9 @@ import java.util.Map;
  * layers never take the monitor).
  */
 public final class BlockStore implements AutoCloseable {
-    public static final int DEFAULT_UNIT = 64 * 1024;
+    /** Storage unit of new stores: 4 KiB measured best for 4 KiB random reads and writes, equal for sequential writes
+     *  (benchmarks/RESULTS-store.md). */
+    public static final int DEFAULT_UNIT = 4096;
 
     private final StoreDb db;
     private final Catalog catalog;
@@ -45,6 +47,8 @@ public final class BlockStore implements AutoCloseable {
     private final Collector collector;
     private final HostOrigins hostOrigins;
     private final Map<String, Head> heads = new HashMap<>();
+    /** Open read-only views per snapshot generation. */
+    private final Map<Long, Integer> viewers = new HashMap<>();
 
     private BlockStore(StoreDb db, Origins origins) throws FsException {
         this.db = db;
@@ -53,6 +57,7 @@ public final class BlockStore implements AutoCloseable {
         this.hostOrigins = origins == null ? new HostOrigins() : null;
         this.map = new BlockMap(db, origins == null ? hostOrigins : origins);
         this.collector = new Collector(db, catalog);
+        collector.dropUnreferenced(); // finishes a removal or restore that a crash interrupted between its batches
     }
 
     /** Opens the store at dir (its RocksDB directory), creating an empty one when there is none. */
@@ -146,6 +151,7 @@ public final class BlockStore implements AutoCloseable {
         Head h = heads.get(name);
         if (h != null && h.writers() > 0) throw new FsException(Errno.EBUSY, "container " + name + " is in use");
         List<Records.Snapshot> snaps = catalog.snapshots(name);
+        for (Records.Snapshot s : snaps) checkNoViews(name, s);
         try (Txn t = new Txn(db)) {
             t.delete(db.catalog, io.strata.store.block.keys.Keys.container(name));
             for (Records.Snapshot s : snaps) t.delete(db.catalog, io.strata.store.block.keys.Keys.snapshot(name, s.name()));
@@ -169,18 +175,29 @@ public final class BlockStore implements AutoCloseable {
         return h;
     }
 
-    /** The container's writable layer; restore and rm are refused while one is open. */
+    /** The container's writable layer: one writer per container (EBUSY); restore and rm wait for its close. */
     public synchronized BlockLayer openLayer(String container) throws FsException {
         Head h = head(container);
+        if (h.writers() > 0) throw new FsException(Errno.EBUSY, "container " + container + " is already open read-write");
         h.addWriter(1);
         return new BlockLayer(db, map, inos, h, null, () -> h.addWriter(-1));
     }
 
-    /** A read-only view of container@snap. */
+    /** A read-only view of container@snap; the snapshot cannot be removed while a view is open (EBUSY). */
     public synchronized BlockLayer openSnapshot(String container, String snap) throws FsException {
         Records.Snapshot s = snapshot(container, snap);
         Head h = head(container);
-        return new BlockLayer(db, map, inos, h, catalog.chain(s.gen()), null);
+        viewers.merge(s.gen(), 1, Integer::sum);
+        return new BlockLayer(db, map, inos, h, catalog.chain(s.gen()), () -> closeView(s.gen()));
+    }
+
+    private synchronized void closeView(long gen) {
+        viewers.computeIfPresent(gen, (g, n) -> n > 1 ? n - 1 : null);
+    }
+
+    private void checkNoViews(String container, Records.Snapshot s) throws FsException {
+        if (viewers.containsKey(s.gen()))
+            throw new FsException(Errno.EBUSY, "snapshot " + container + "@" + s.name() + " is open read-only");
     }
 
     // ---------------------------------------------------------------- snapshots
@@ -194,6 +211,18 @@ public final class BlockStore implements AutoCloseable {
             Records.Container c = container(container);
             if (catalog.snapshot(container, snap) != null)
                 throw new FsException(Errno.EEXIST, "snapshot " + container + "@" + snap + " exists");
+            long parent = catalog.gen(c.head()).parent();
+            if (!h.changed() && parent != 0 && catalog.gen(parent).frozen()) {
+                // nothing written since the head was started on a frozen generation: name that one, and keep the
+                // chain as short as it is (periodic snapshots of an idle container add nothing)
+                try (Txn t = new Txn(db)) {
+                    Records.Snapshot s = new Records.Snapshot(container, snap, parent, System.currentTimeMillis());
+                    catalog.writeSnapshot(t, s);
+                    t.commit(true);
+                    catalog.putSnapshot(s);
+                    return s;
+                }
+            }
             try (Txn t = new Txn(db)) {
                 Records.Gen frozen = catalog.gen(c.head()).frozen(true);
                 long next = catalog.allocateGen(t);
@@ -210,6 +239,7 @@ public final class BlockStore implements AutoCloseable {
                 catalog.putContainer(moved);
                 catalog.putSnapshot(s);
                 h.chain(catalog.chain(next));
+                h.changed(false);
                 return s;
             }
         } finally {
@@ -250,6 +280,7 @@ public final class BlockStore implements AutoCloseable {
             h.lock.lock();
             try {
                 h.chain(catalog.chain(moved.head()));
+                h.changed(false);
             } finally {
                 h.lock.unlock();
             }
@@ -260,6 +291,7 @@ public final class BlockStore implements AutoCloseable {
     /** Removes a snapshot's name; its data goes as far as nothing else needs it. */
     public synchronized Collector.Report removeSnapshot(String container, String snap) throws FsException {
         Records.Snapshot s = snapshot(container, snap);
+        checkNoViews(container, s);
         try (Txn t = new Txn(db)) {
             t.delete(db.catalog, io.strata.store.block.keys.Keys.snapshot(container, snap));
             t.commit(true);

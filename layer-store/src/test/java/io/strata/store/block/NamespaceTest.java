@@ -207,7 +207,9 @@ class NamespaceTest {
             try (BlockLayer view = s.openSnapshot("c", "s1")) {
                 assertErrno(Errno.EROFS, () -> view.create(root, "g", 0100644, 0, 0, 0));
                 assertEquals(1, view.readdir(root).size());
+                assertErrno(Errno.EBUSY, () -> s.removeSnapshot("c", "s1"));
             }
+            assertErrno(Errno.EBUSY, () -> s.openLayer("c")); // one writer per container
             assertErrno(Errno.EBUSY, () -> s.restore("c", "s1"));
             assertErrno(Errno.EEXIST, () -> s.createSnapshot("c", "s1"));
             assertErrno(Errno.EINVAL, () -> s.createSnapshot("c", "bad/name"));

@@ -70,6 +70,35 @@ class SnapshotsTest {
     }
 
     @Test
+    void snapshotsOfAnUnchangedContainerDoNotDeepenItsChain() throws Exception {
+        Path dir = TempDirs.create("idle");
+        try (BlockStore s = BlockStore.open(dir.resolve("db"), MemoryBudget.SMALL)) {
+            s.createContainer("c", "");
+            try (BlockLayer l = s.openLayer("c")) {
+                l.create(l.rootIno(), "a", 0100644, 0, 0, 0);
+                s.createSnapshot("c", "s1");
+                int depth = s.point("c").depth();
+                s.createSnapshot("c", "s2");
+                s.createSnapshot("c", "s3");
+                assertEquals(depth, s.point("c").depth(), "no writes between snapshots: no new generation");
+                assertEquals(s.snapshot("c", "s1").gen(), s.snapshot("c", "s3").gen());
+                l.create(l.rootIno(), "b", 0100644, 0, 0, 0);
+                s.createSnapshot("c", "s4");
+                assertEquals(depth + 1, s.point("c").depth());
+            }
+            s.removeSnapshot("c", "s1");
+            try (BlockLayer v = s.openSnapshot("c", "s2")) {
+                assertEquals(List.of("a"), v.readdir(v.rootIno()).stream().map(Entry::name).toList());
+            }
+            try (BlockLayer v = s.openSnapshot("c", "s4")) {
+                assertEquals(List.of("a", "b"), v.readdir(v.rootIno()).stream().map(Entry::name).toList());
+            }
+        } finally {
+            TempDirs.delete(dir);
+        }
+    }
+
+    @Test
     void clonesShareUntilWrittenAndDiffReportsAddChangeDelete() throws Exception {
         Path dir = TempDirs.create("clone");
         try (BlockStore s = BlockStore.open(dir.resolve("db"), MemoryBudget.SMALL)) {

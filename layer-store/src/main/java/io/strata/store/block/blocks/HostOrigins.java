@@ -11,14 +11,26 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Origins that are absolute host paths, read through a small cache of open read-only channels. */
+/** Origins that are absolute host paths, read through a cache of open read-only channels (the first MAX_OPEN
+ *  origins stay open until close; reads of others open and close their own channel). */
 public final class HostOrigins implements Origins, AutoCloseable {
     private static final int MAX_OPEN = 128;
     private final ConcurrentHashMap<String, FileChannel> open = new ConcurrentHashMap<>();
 
     @Override
     public int pread(String origin, long offset, byte[] buf, int off, int len) throws FsException {
-        FileChannel ch = channel(origin);
+        FileChannel cached = open.get(origin);
+        if (cached == null && open.size() >= MAX_OPEN) { // the cache is full: this read opens and closes its own
+            try (FileChannel ch = openChannel(origin)) {
+                return pread(ch, origin, offset, buf, off, len);
+            } catch (IOException e) {
+                throw new FsException(Errno.EIO, "close origin " + origin + ": " + e.getMessage());
+            }
+        }
+        return pread(cached != null ? cached : channel(origin), origin, offset, buf, off, len);
+    }
+
+    private static int pread(FileChannel ch, String origin, long offset, byte[] buf, int off, int len) throws FsException {
         ByteBuffer b = ByteBuffer.wrap(buf, off, len);
         try {
             int total = 0;
@@ -33,17 +45,18 @@ public final class HostOrigins implements Origins, AutoCloseable {
         }
     }
 
-    private FileChannel channel(String origin) throws FsException {
-        FileChannel ch = open.get(origin);
-        if (ch != null) return ch;
-        if (open.size() >= MAX_OPEN) close();
+    private static FileChannel openChannel(String origin) throws FsException {
         try {
-            ch = FileChannel.open(Path.of(origin), StandardOpenOption.READ);
+            return FileChannel.open(Path.of(origin), StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw new FsException(Errno.EIO, "origin of a copied-up file is gone: " + origin);
         } catch (IOException e) {
             throw new FsException(Errno.EIO, "open origin " + origin + ": " + e.getMessage());
         }
+    }
+
+    private FileChannel channel(String origin) throws FsException {
+        FileChannel ch = openChannel(origin);
         FileChannel raced = open.putIfAbsent(origin, ch);
         if (raced != null) {
             try {

@@ -90,13 +90,6 @@ public final class Catalog {
         return new Chain(g.stream().mapToLong(Long::longValue).toArray());
     }
 
-    /** Something still needs this generation: a container's head, a snapshot or a child generation. */
-    public boolean referenced(long gen) {
-        if (!children(gen).isEmpty()) return true;
-        for (Records.Container c : containers.values()) if (c.head() == gen) return true;
-        return named(gen);
-    }
-
     /** A snapshot names this generation. */
     public boolean named(long gen) {
         for (Records.Snapshot s : snapshots.values()) if (s.gen() == gen) return true;

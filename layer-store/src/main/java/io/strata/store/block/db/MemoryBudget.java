@@ -10,7 +10,7 @@ package io.strata.store.block.db;
  * @param blocksMemtableBytes one memtable of the blocks family (file data); the others get a quarter of it
  */
 public record MemoryBudget(long blockCacheBytes, long writeBufferBytes, long blocksMemtableBytes) {
-    public static final MemoryBudget DEFAULT = new MemoryBudget(96L << 20, 48L << 20, 16L << 20);
+    public static final MemoryBudget DEFAULT = new MemoryBudget(64L << 20, 32L << 20, 16L << 20);
     /** For tests that open many stores. */
     public static final MemoryBudget SMALL = new MemoryBudget(16L << 20, 8L << 20, 4L << 20);
 }

@@ -11,9 +11,9 @@ import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.FlushOptions;
+import org.rocksdb.IndexType;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
-import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.UInt64AddOperator;
@@ -36,6 +36,10 @@ import java.util.List;
 public final class StoreDb implements AutoCloseable {
     public static final int FORMAT_VERSION = 1;
     static final String FORMAT_MAGIC = "strata-block-store";
+    /** Unit values in RocksDB blob files (-Dstrata.store.blobFiles=true); measured no better for 4 KiB units, so off. */
+    /** SST block size of the blocks family (-Dstrata.store.dataBlock=BYTES to measure others). */
+    static final int DATA_BLOCK = Integer.getInteger("strata.store.dataBlock", 16 * 1024);
+    static final boolean BLOB_FILES = Boolean.parseBoolean(System.getProperty("strata.store.blobFiles", "false"));
     private static final List<String> FAMILIES = List.of(Keys.CF_CATALOG, Keys.CF_GENS, Keys.CF_INODES,
             Keys.CF_DIRENTS, Keys.CF_BLOCKS, Keys.CF_COUNTERS);
 
@@ -60,7 +64,7 @@ public final class StoreDb implements AutoCloseable {
         DBOptions dbo = own(new DBOptions().setCreateIfMissing(!exists).setCreateMissingColumnFamilies(!exists)
                 .setParanoidChecks(true).setWriteBufferManager(wbm).setMaxBackgroundJobs(2)
                 .setMaxOpenFiles(256).setKeepLogFileNum(3).setMaxTotalWalSize(64L << 20)
-                .setBytesPerSync(1 << 20));
+                .setBytesPerSync(1 << 20).setWalBytesPerSync(1 << 20)); // fsync finds little left to write
         if (exists) checkFamilies(dir);
         List<ColumnFamilyDescriptor> descs = new ArrayList<>();
         descs.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, family(cache, memory, false, false)));
@@ -116,15 +120,25 @@ public final class StoreDb implements AutoCloseable {
     }
 
     private ColumnFamilyOptions family(LRUCache cache, MemoryBudget memory, boolean data, boolean counter) {
+        // partitioned index and filters, in the block cache with high priority, top level pinned: memory stays
+        // bounded whatever the store holds, and a cache miss reads one small partition, not a whole index block
         BlockBasedTableConfig table = new BlockBasedTableConfig().setBlockCache(cache)
-                .setCacheIndexAndFilterBlocks(true).setPinL0FilterAndIndexBlocksInCache(true)
-                .setFilterPolicy(own(new BloomFilter(10))).setBlockSize(data ? 64 * 1024 : 4096);
+                .setIndexType(IndexType.kTwoLevelIndexSearch).setPartitionFilters(true).setMetadataBlockSize(4096)
+                .setCacheIndexAndFilterBlocks(true).setCacheIndexAndFilterBlocksWithHighPriority(true)
+                .setPinTopLevelIndexAndFilter(true)
+                .setFilterPolicy(own(new BloomFilter(10))).setBlockSize(data ? DATA_BLOCK : 4096);
         ColumnFamilyOptions o = own(new ColumnFamilyOptions()).setTableFormatConfig(table)
                 .setWriteBufferSize(data ? memory.blocksMemtableBytes() : memory.blocksMemtableBytes() / 4)
                 .setMaxWriteBufferNumber(2)
                 .setCompressionType(data ? CompressionType.NO_COMPRESSION : CompressionType.LZ4_COMPRESSION)
                 .setLevelCompactionDynamicLevelBytes(true);
         if (counter) o.setMergeOperator(own(new UInt64AddOperator()));
+        if (data && BLOB_FILES) {
+            // file data in blob files: written once by the flush, never rewritten by compactions of the keys
+            o.setEnableBlobFiles(true).setMinBlobSize(2048).setBlobFileSize(256L << 20)
+                    .setBlobCompressionType(CompressionType.NO_COMPRESSION).setEnableBlobGarbageCollection(true)
+                    .setBlobGarbageCollectionAgeCutoff(0.5);
+        }
         return o;
     }
 
@@ -202,10 +216,6 @@ public final class StoreDb implements AutoCloseable {
         } catch (RocksDBException e) {
             throw Rocks.fail("read", e);
         }
-    }
-
-    public ReadOptions readOptions() {
-        return new ReadOptions();
     }
 
     /** Applies a batch atomically; sync = its WAL record is on disk before this returns (fsync semantics). */

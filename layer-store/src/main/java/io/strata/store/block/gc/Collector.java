@@ -50,6 +50,10 @@ public final class Collector {
 
     /** Drops or prunes gen if nothing names it any more; continues with its parent. */
     public Report settle(long gen) throws FsException {
+        return settle(gen, true);
+    }
+
+    private Report settle(long gen, boolean prune) throws FsException {
         Report r = new Report(0, 0, 0, 0);
         while (gen != 0) {
             Records.Gen g = catalog.gen(gen);
@@ -60,7 +64,7 @@ public final class Collector {
             List<Long> kids = catalog.children(gen);
             if (kids.isEmpty()) {
                 r = r.plus(drop(gen));
-            } else if (kids.size() == 1) {
+            } else if (kids.size() == 1 && prune) {
                 r = r.plus(prune(gen, kids.get(0)));
                 break;
             } else {
@@ -71,10 +75,17 @@ public final class Collector {
         return r;
     }
 
-    /** Settles every generation (after a crash between steps, or on request). */
+    /** Settles every generation (gc). */
     public Report collectAll() throws FsException {
         Report r = new Report(0, 0, 0, 0);
-        for (long g : catalog.allGens()) if (catalog.gen(g) != null) r = r.plus(settle(g));
+        for (long g : catalog.allGens()) if (catalog.gen(g) != null) r = r.plus(settle(g, true));
+        return r;
+    }
+
+    /** Drops the generations nothing references (at open: a removal a crash interrupted); prunes nothing. */
+    public Report dropUnreferenced() throws FsException {
+        Report r = new Report(0, 0, 0, 0);
+        for (long g : catalog.allGens()) if (catalog.gen(g) != null) r = r.plus(settle(g, false));
         return r;
     }
 

@@ -25,7 +25,10 @@ import java.nio.charset.StandardCharsets;
  * inodes    gen ino                               InodeRecord (kind 1) | tombstone
  * dirents   gen dirIno NAME                       DirentRecord: entry (kind 1: ino, type) | whiteout (kind 2)
  *                                                 | tombstone (kind 0: deleted in this generation)
- * blocks    gen ino unitIndex                     Unit (kind 1: 4 KiB-page bitmap + present pages) | tombstone
+ * blocks    gen ino unitIndex                     Unit (kind 1: present and cleared 4 KiB-page bitmaps + the
+ *                                                 present pages; pages neither present nor cleared fall through
+ *                                                 to older generations, then the lower origin) | tombstone (all
+ *                                                 pages cleared)
  * counters  gen counterId                         u64 little-endian, updated by the uint64add merge operator
  * </pre>
  * All integers in keys are big-endian so that RocksDB's byte order is numeric order: a generation's keys are one

@@ -68,6 +68,7 @@ public final class BlockLayer implements WritableLayer {
         head.lock.lock();
         try (Txn t = new Txn(db)) {
             T r = op.apply(t, head.chain());
+            head.changed(true);
             t.commit(false);
             return r;
         } finally {

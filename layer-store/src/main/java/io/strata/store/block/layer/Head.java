@@ -15,6 +15,8 @@ public final class Head {
     public final ReentrantLock lock = new ReentrantLock();
     private volatile Chain chain;
     private int writers;
+    /** The head generation may hold changes (unknown after an open: assumed so). */
+    private volatile boolean changed = true;
 
     public Head(String container, long rootIno, Chain chain) {
         this.container = container;
@@ -29,6 +31,15 @@ public final class Head {
     /** Caller holds lock. */
     public void chain(Chain c) {
         chain = c;
+    }
+
+    public boolean changed() {
+        return changed;
+    }
+
+    /** Caller holds lock. */
+    public void changed(boolean c) {
+        changed = c;
     }
 
     public synchronized int writers() {

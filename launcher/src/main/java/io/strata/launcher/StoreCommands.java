@@ -1,0 +1,204 @@
+package io.strata.launcher;
+
+import io.strata.store.block.db.MemoryBudget;
+import io.strata.store.daemon.Protocol;
+import io.strata.store.daemon.StoreClient;
+import io.strata.store.daemon.StoreDaemon;
+import io.strata.store.daemon.StoreRoot;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * The block store's commands. Each is a request to the store's daemon ({@code strata daemon}, the one process
+ * that owns the store's RocksDB), started on demand when none answers.
+ */
+final class StoreCommands {
+    private StoreCommands() {
+    }
+
+    /** --store, shared by every store command. */
+    abstract static class StoreOption {
+        @Option(names = "--store", paramLabel = "DIR", description = "Store root (default: $STRATA_STORE, else /var/lib/strata).")
+        Path store;
+
+        StoreRoot root() {
+            return StoreRoot.resolve(store);
+        }
+
+        /** Sends a request (starting the daemon if needed), prints its lines, fails with its error. */
+        int request(String... args) throws Exception {
+            StoreRoot root = root();
+            StoreClient client = new StoreClient(root);
+            if (!client.reachable()) startDaemon(root);
+            Protocol.Response r = client.call(List.of(args));
+            for (String line : r.lines()) System.out.println(line);
+            if (!r.ok()) throw new UserError(r.message());
+            return 0;
+        }
+    }
+
+    static void startDaemon(StoreRoot root) throws Exception {
+        root.create();
+        String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
+        List<String> cmd = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) cmd.add("/usr/bin/setsid");
+        cmd.add(java);
+        cmd.addAll(List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "daemon",
+                "--store", root.dir().toString()));
+        Path log = root.dir().resolve("daemon.log");
+        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        StoreClient client = new StoreClient(root);
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (client.reachable()) return;
+            if (!p.isAlive()) break;
+            Thread.sleep(20);
+        }
+        throw new UserError("the strata daemon for " + root.dir() + " did not start; see " + log);
+    }
+
+    @Command(name = "daemon", description = "Serve a block store (started on demand by the store commands; 'daemon stop' stops it).")
+    static final class Daemon extends StoreOption implements Callable<Integer> {
+        @Parameters(arity = "0..1", paramLabel = "stop", description = "'stop': stop the running daemon.")
+        String action;
+
+        @Option(names = "--idle-exit", paramLabel = "SECONDS", description = "Exit after this long without requests (0: never; default 600).")
+        int idle = 600;
+
+        @Override
+        public Integer call() throws Exception {
+            if ("stop".equals(action)) {
+                StoreClient c = new StoreClient(root());
+                if (!c.reachable()) throw new UserError("no strata daemon serves " + root().dir());
+                c.call(List.of("stop"));
+                return 0;
+            }
+            if (action != null) throw new UserError("unknown daemon action '" + action + "'");
+            try (StoreDaemon d = new StoreDaemon(root(), MemoryBudget.DEFAULT, idle)) {
+                d.serve();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "create", description = "Create a container: read-only lowers and a writable block layer, or a clone of a snapshot.")
+    static final class Create extends StoreOption implements Callable<Integer> {
+        @Option(names = "--name", required = true) String name;
+        @Option(names = "--lowerdir", paramLabel = "L1:L2", description = "Lower directories, top first.") String lowerdirs = "";
+        @Option(names = "--from", paramLabel = "C@SNAP", description = "Clone of this snapshot.") String from;
+
+        @Override
+        public Integer call() throws Exception {
+            return from != null ? request("clone", from, name) : request("create", name, lowerdirs);
+        }
+    }
+
+    @Command(name = "ps", description = "List containers: name, snapshots, created, lowers.")
+    static final class Ps extends StoreOption implements Callable<Integer> {
+        @Option(names = "-a", description = "All containers (the store has no running state yet: always all).") boolean all;
+
+        @Override
+        public Integer call() throws Exception {
+            return request("ps");
+        }
+    }
+
+    @Command(name = "snapshot", description = "Snapshots of a container.",
+            subcommands = {SnapshotCreate.class, SnapshotLs.class, SnapshotRestore.class, SnapshotRm.class})
+    static final class Snapshot implements Runnable {
+        @Override
+        public void run() {
+            throw new UserError("snapshot needs one of: create, ls, restore, rm");
+        }
+    }
+
+    @Command(name = "create", description = "Take a snapshot (O(1); allowed while the container runs).")
+    static final class SnapshotCreate extends StoreOption implements Callable<Integer> {
+        @Parameters(index = "0") String container;
+        @Parameters(index = "1") String snap;
+
+        @Override
+        public Integer call() throws Exception {
+            return request("snapshot-create", container, snap);
+        }
+    }
+
+    @Command(name = "ls", description = "List a container's snapshots.")
+    static final class SnapshotLs extends StoreOption implements Callable<Integer> {
+        @Parameters(index = "0") String container;
+
+        @Override
+        public Integer call() throws Exception {
+            return request("snapshot-ls", container);
+        }
+    }
+
+    @Command(name = "restore", description = "Put the container back to exactly that snapshot.")
+    static final class SnapshotRestore extends StoreOption implements Callable<Integer> {
+        @Parameters(index = "0") String container;
+        @Parameters(index = "1") String snap;
+
+        @Override
+        public Integer call() throws Exception {
+            return request("snapshot-restore", container, snap);
+        }
+    }
+
+    @Command(name = "rm", description = "Remove a snapshot.")
+    static final class SnapshotRm extends StoreOption implements Callable<Integer> {
+        @Parameters(index = "0") String container;
+        @Parameters(index = "1") String snap;
+
+        @Override
+        public Integer call() throws Exception {
+            return request("snapshot-rm", container, snap);
+        }
+    }
+
+    @Command(name = "diff", description = "Added/changed/deleted paths: of C's layer, or from C@S1 to C@S2 (or C).")
+    static final class Diff extends StoreOption implements Callable<Integer> {
+        @Parameters(arity = "1..2") List<String> points;
+
+        @Override
+        public Integer call() throws Exception {
+            return points.size() == 1 ? request("diff", points.get(0)) : request("diff", points.get(0), points.get(1));
+        }
+    }
+
+    @Command(name = "df", description = "Bytes per container and snapshot: exclusive and shared (from counters, no walk).")
+    static final class Df extends StoreOption implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            return request("df");
+        }
+    }
+
+    @Command(name = "rm", description = "Remove a container and its snapshots (clones keep what they use).")
+    static final class Rm extends StoreOption implements Callable<Integer> {
+        @Parameters(index = "0") String container;
+
+        @Override
+        public Integer call() throws Exception {
+            return request("rm", container);
+        }
+    }
+
+    @Command(name = "gc", description = "Free blocks nothing references and compact what was dropped.")
+    static final class Gc extends StoreOption implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            return request("gc");
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package io.strata.store.daemon;
+
+import io.strata.core.errno.Errno;
+import io.strata.core.errno.FsException;
+import io.strata.store.block.BlockStore;
+import io.strata.store.block.catalog.Records;
+import io.strata.store.block.diff.Change;
+import io.strata.store.block.gc.Collector;
+import io.strata.store.block.space.Space;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What each request to the daemon does with the store, and the lines it answers (tab-separated columns). */
+final class StoreRequests {
+    private final BlockStore store;
+
+    StoreRequests(BlockStore store) {
+        this.store = store;
+    }
+
+    List<String> handle(List<String> a) throws FsException {
+        if (a.isEmpty()) throw new FsException(Errno.EINVAL, "empty request");
+        List<String> out = new ArrayList<>();
+        switch (a.get(0)) {
+            case "ping" -> out.add("pong");
+            case "create" -> {
+                need(a, 3);
+                Records.Container c = store.createContainer(a.get(1), a.get(2));
+                out.add(c.name());
+            }
+            case "clone" -> {
+                need(a, 3);
+                String[] src = point(a.get(1));
+                out.add(store.clone(src[0], src[1], a.get(2)).name());
+            }
+            case "ps" -> {
+                for (Records.Container c : store.containers())
+                    out.add(c.name() + "\t" + store.snapshots(c.name()).size() + "\t" + Instant.ofEpochMilli(c.createdMillis())
+                            + "\t" + c.lowerdirs());
+            }
+            case "snapshot-create" -> {
+                need(a, 3);
+                out.add(a.get(1) + "@" + store.createSnapshot(a.get(1), a.get(2)).name());
+            }
+            case "snapshot-ls" -> {
+                need(a, 2);
+                for (Records.Snapshot s : store.snapshots(a.get(1)))
+                    out.add(s.name() + "\t" + Instant.ofEpochMilli(s.createdMillis()));
+            }
+            case "snapshot-restore" -> {
+                need(a, 3);
+                store.restore(a.get(1), a.get(2));
+            }
+            case "snapshot-rm" -> {
+                need(a, 3);
+                report(out, store.removeSnapshot(a.get(1), a.get(2)));
+            }
+            case "rm" -> {
+                need(a, 2);
+                report(out, store.removeContainer(a.get(1)));
+            }
+            case "gc" -> report(out, store.gc());
+            case "df" -> {
+                Space.Report r = store.df();
+                for (Space.Usage u : r.containers()) out.add("container\t" + u.name() + "\t" + u.exclusive() + "\t" + u.shared());
+                for (Space.Usage u : r.snapshots()) out.add("snapshot\t" + u.name() + "\t" + u.exclusive() + "\t" + u.shared());
+                out.add("total\t\t" + r.totalStored() + "\t");
+            }
+            case "diff" -> {
+                need(a, 2);
+                List<Change> d = a.size() > 2 ? store.diff(a.get(1), a.get(2)) : store.diff(null, a.get(1));
+                for (Change c : d) out.add(c.toString());
+            }
+            default -> throw new FsException(Errno.EINVAL, "unknown request '" + a.get(0) + "'");
+        }
+        return out;
+    }
+
+    private static void report(List<String> out, Collector.Report r) {
+        out.add("freed\t" + r.bytesFreed() + "\tdropped\t" + r.dropped() + "\tpruned\t" + r.pruned());
+    }
+
+    private static void need(List<String> a, int n) throws FsException {
+        if (a.size() < n) throw new FsException(Errno.EINVAL, "'" + a.get(0) + "' needs " + (n - 1) + " argument(s)");
+    }
+
+    private static String[] point(String spec) throws FsException {
+        int at = spec.indexOf('@');
+        if (at <= 0 || at == spec.length() - 1) throw new FsException(Errno.EINVAL, "expected CONTAINER@SNAPSHOT, got " + spec);
+        return new String[]{spec.substring(0, at), spec.substring(at + 1)};
+    }
+}
