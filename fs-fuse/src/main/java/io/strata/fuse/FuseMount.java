@@ -64,14 +64,56 @@ public final class FuseMount implements AutoCloseable {
         }
     }
 
+    /**
+     * Which adapter serves the mount, from -Dstrata.fuse.api: "ll" (the default: libfuse 3's low-level API,
+     * {@link io.strata.fuse.ll.LowLevelMount}) or "hl" (libfuse 2's high-level API through jnr-fuse, {@link StrataFuse}).
+     */
+    public static boolean lowLevel() {
+        String api = System.getProperty("strata.fuse.api", "ll");
+        if (!api.equals("hl") && !api.equals("ll")) throw new IllegalArgumentException("strata.fuse.api=" + api + ": hl or ll");
+        return api.equals("ll");
+    }
+
+    private static io.strata.fuse.ll.LowLevelMount lowLevelAdapter(UnionFs fs, MountOptions o, String source) {
+        return io.strata.fuse.ll.LowLevelMount.create(fs, o, fuseArgs(o, source), isRoot());
+    }
+
     /** Mounts and serves until the file system is unmounted (umount, fusermount3 -u, SIGTERM). */
     public static void serve(UnionFs fs, MountOptions o, Path mountPoint, String source) {
+        if (lowLevel()) {
+            var ll = lowLevelAdapter(fs, o, source);
+            // SIGTERM/SIGINT run the JVM's shutdown hooks: unmount, so that the loop ends and nothing stays behind
+            Thread hook = new Thread(() -> MountTable.unmount(mountPoint, true), "strata-unmount");
+            Runtime.getRuntime().addShutdownHook(hook);
+            ll.run(mountPoint);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is what ended the loop
+            }
+            return;
+        }
         StrataFuse fuse = adapter(fs, o);
         fuse.mount(mountPoint, true, o.debug(), fuseArgs(o, source));
     }
 
     /** Mounts on a background thread and returns once the mount is live (tests, the store daemon). */
     public static FuseMount start(UnionFs fs, MountOptions o, Path mountPoint, String source) {
+        if (lowLevel()) {
+            var ll = lowLevelAdapter(fs, o, source);
+            Thread t = new Thread(() -> ll.run(mountPoint), "fuse-ll-" + mountPoint.getFileName());
+            t.setDaemon(true);
+            t.start();
+            try {
+                if (!ll.awaitMounted(20_000) || !MountTable.awaitMounted(mountPoint, 20_000, null)) {
+                    throw new IllegalStateException("mount at " + mountPoint + " did not appear");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while mounting " + mountPoint, e);
+            }
+            return new FuseMount(null, mountPoint, t);
+        }
         StrataFuse fuse = adapter(fs, o);
         String[] args = fuseArgs(o, source);
         Thread t = new Thread(() -> fuse.mount(mountPoint, true, o.debug(), args), "fuse-" + mountPoint.getFileName());
@@ -99,8 +141,11 @@ public final class FuseMount implements AutoCloseable {
         }
     }
 
-    /** Whether renameat2 flags reach the union: libfuse2's high-level API has no RENAME2 (the kernel answers EINVAL). */
+    /**
+     * Whether renameat2 flags reach the union: libfuse2's high-level API has no RENAME2 (the kernel answers EINVAL);
+     * the low-level adapter passes them.
+     */
     public static boolean passesRenameFlags() {
-        return false;
+        return lowLevel();
     }
 }

@@ -32,14 +32,13 @@ public final class StrataFuse extends FuseStubFS {
     private static final Logger LOG = Logger.getLogger(StrataFuse.class.getName());
 
     private final UnionFs fs;
-    private final IdMapping uids, gids;
+    private final Ids ids;
     private final Handles<UnionFile> files = new Handles<>();
     private final Handles<String> dirs = new Handles<>();
 
     public StrataFuse(UnionFs fs, IdMapping uids, IdMapping gids) {
         this.fs = fs;
-        this.uids = uids;
-        this.gids = gids;
+        this.ids = new Ids(uids, gids);
     }
 
     ru.serce.jnrfuse.struct.FuseOperations operations() {
@@ -66,17 +65,15 @@ public final class StrataFuse extends FuseStubFS {
 
     private Caller caller() {
         FuseContext c = getContext();
-        int uid = uids.toOutside((int) c.uid.longValue());
-        int gid = gids.toOutside((int) c.gid.longValue());
-        return new Caller(uid < 0 ? 65534 : uid, gid < 0 ? 65534 : gid);
+        return ids.caller((int) c.uid.longValue(), (int) c.gid.longValue());
     }
 
     private void fill(FileStat out, Stat st) {
         out.st_ino.set(st.ino());
         out.st_mode.set(st.mode());
         out.st_nlink.set(st.nlink());
-        out.st_uid.set(uids.toInside(st.uid()));
-        out.st_gid.set(gids.toInside(st.gid()));
+        out.st_uid.set(ids.uidInside(st.uid()));
+        out.st_gid.set(ids.gidInside(st.gid()));
         out.st_rdev.set(st.rdev());
         out.st_size.set(st.size());
         out.st_blksize.set(st.blksize());
@@ -145,9 +142,8 @@ public final class StrataFuse extends FuseStubFS {
     @Override
     public int chown(String path, long uid, long gid) {
         try {
-            int u = (int) uid == -1 ? -1 : uids.toOutside((int) uid);
-            int g = (int) gid == -1 ? -1 : gids.toOutside((int) gid);
-            if ((u == -1 && (int) uid != -1) || (g == -1 && (int) gid != -1)) return -Errno.EINVAL.code;
+            Integer u = ids.uidOutside((int) uid), g = ids.gidOutside((int) gid);
+            if (u == null || g == null) return -Errno.EINVAL.code;
             fs.chown(rel(path), u, g);
             return 0;
         } catch (FsException e) {

@@ -26,14 +26,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The union through a real FUSE mount: what a program sees with ordinary system calls. */
-class FuseMountTest {
+public class FuseMountTest {
     @TempDir
-    Path base;
-    Path mnt;
+    protected Path base;
+    protected Path mnt;
     FuseMount mount;
 
     @BeforeEach
-    void mount() throws Exception {
+    protected void mount() throws Exception {
         Trees.at(base.resolve("lower1")).file("etc/motd", "hello\n").file("d/a", "a").file("old", "old");
         Trees.at(base.resolve("lower2")).file("etc/passwd", "root:x:0:0\n").file("d/b", "b");
         mnt = Files.createDirectories(base.resolve("mnt"));
@@ -42,19 +42,19 @@ class FuseMountTest {
     }
 
     @AfterEach
-    void unmount() {
+    protected void unmount() {
         if (mount != null) mount.close();
         assertFalse(MountTable.isMounted(mnt), "the test's mount is gone");
     }
 
-    private static List<String> ls(Path dir) throws Exception {
+    protected static List<String> ls(Path dir) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         }
     }
 
     @Test
-    void readsMergesCopiesUpAndWhitesOutThroughTheKernel() throws Exception {
+    public void readsMergesCopiesUpAndWhitesOutThroughTheKernel() throws Exception {
         assertEquals("fuse.strata", MountTable.typeAt(mnt));
         assertEquals(List.of("d", "etc", "old"), ls(mnt));
         assertEquals(List.of("a", "b"), ls(mnt.resolve("d")));
@@ -70,7 +70,7 @@ class FuseMountTest {
     }
 
     @Test
-    void anUnlinkedOpenFileKeepsWorking() throws Exception {
+    public void anUnlinkedOpenFileKeepsWorking() throws Exception {
         Path f = mnt.resolve("scratch");
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap("data".getBytes()));
@@ -86,7 +86,7 @@ class FuseMountTest {
     }
 
     @Test
-    void largeSparseAndLongNames() throws Exception {
+    public void largeSparseAndLongNames() throws Exception {
         String n255 = "x".repeat(255);
         Files.writeString(mnt.resolve(n255), "long");
         assertEquals("long", Files.readString(mnt.resolve(n255)));

@@ -171,6 +171,8 @@ final class DiffEnv implements AutoCloseable {
     }
 
     void mountStrata(Copy c, Path mnt) throws FsException {
+        // the adapter follows -Dstrata.fuse.api (hl: libfuse 2 high-level, ll: libfuse 3 low-level), read in FuseMount
+        System.err.println("differential: strata mounted with strata.fuse.api=" + System.getProperty("strata.fuse.api", "ll (default)"));
         MountOptions o = MountOptions.parse(List.of("lowerdir=" + c.lowerdir() + ",upperdir=" + c.upper + ",workdir=" + c.work));
         StrataUnion u = unions.open(c, base.resolve(c.name + "-" + mnt.getFileName() + "-store"));
         FuseMount m;

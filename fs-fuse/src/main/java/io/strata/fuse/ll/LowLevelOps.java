@@ -1,0 +1,673 @@
+package io.strata.fuse.ll;
+
+import io.strata.core.errno.Errno;
+import io.strata.core.errno.FsException;
+import io.strata.core.host.Host;
+import io.strata.core.host.Stat;
+import io.strata.core.union.UnionFile;
+import io.strata.core.union.UnionFs;
+import io.strata.fuse.Handles;
+import io.strata.fuse.Ids;
+import io.strata.fuse.ll.Nodes.Node;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The FUSE low-level requests, answered from {@link UnionFs}: node ids become union paths through {@link Nodes}, union
+ * errors become the errno of the reply. Decides nothing about union semantics. Every request gets exactly one reply
+ * (forget: none), also when something unexpected is thrown (EIO, logged).
+ *
+ * <p>Kernel caches: every entry reply carries the object's attributes; the kernel itself drops what an unlink, rmdir,
+ * rename, link or create makes stale (the dentry, the parent's attributes, the nlink of the inode, which all names of a
+ * hard-linked file share here), so entries and attributes may be cached long.
+ */
+final class LowLevelOps {
+    private static final Logger LOG = Logger.getLogger(LowLevelOps.class.getName());
+    private static final long UNKNOWN_INO = 0xffffffffL;
+
+    private final LibFuse3 lib;
+    private final UnionFs fs;
+    private final Ids ids;
+    private final LlConfig cfg;
+    final Nodes nodes;
+    private final Handles<OpenFile> files = new Handles<>();
+    private final Handles<OpenDir> dirs = new Handles<>();
+    private final ThreadLocal<Scratch> scratch;
+    /**
+     * Inode numbers and nodes: a removal (unlink, rmdir, rename over) frees a number the host may give to the next new
+     * object at once, so removing and updating the node table is one step (write), and reading an object's number
+     * and finding its node is another (read); else a new file could be handed the node, and kernel inode, of the
+     * one just removed.
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock numbers = new java.util.concurrent.locks.ReentrantReadWriteLock();
+
+    record OpenFile(Node node, UnionFile file) {
+    }
+
+    static final class OpenDir {
+        final Node node;
+        List<String> names;
+
+        OpenDir(Node node) {
+            this.node = node;
+        }
+    }
+
+    /** Per-thread native memory for replies: structures and a growing data buffer. */
+    static final class Scratch {
+        final Runtime runtime;
+        final Pointer entry, stat, fi, statvfs, name;
+        Pointer data;
+        long dataSize;
+
+        Scratch(Runtime r) {
+            runtime = r;
+            entry = jnr.ffi.Memory.allocateDirect(r, Layout.ENTRY_SIZE, true);
+            stat = jnr.ffi.Memory.allocateDirect(r, Layout.STAT_SIZE, true);
+            fi = jnr.ffi.Memory.allocateDirect(r, Layout.FI_SIZE, true);
+            statvfs = jnr.ffi.Memory.allocateDirect(r, Layout.STATVFS_SIZE, true);
+            name = jnr.ffi.Memory.allocateDirect(r, 4097, true);
+        }
+
+        Pointer data(long size) {
+            if (data == null || dataSize < size) {
+                dataSize = Math.max(size, 128 * 1024);
+                data = jnr.ffi.Memory.allocateDirect(runtime, dataSize, false);
+            }
+            return data;
+        }
+
+        /** The name as a NUL-terminated C string in scratch memory; null if longer than a path. */
+        Pointer cstring(byte[] b) {
+            if (b.length > 4096) return null;
+            name.put(0, b, 0, b.length);
+            name.putByte(b.length, (byte) 0);
+            return name;
+        }
+    }
+
+    LowLevelOps(LibFuse3 lib, Runtime runtime, UnionFs fs, Ids ids, LlConfig cfg) throws FsException {
+        this.lib = lib;
+        this.fs = fs;
+        this.ids = ids;
+        this.cfg = cfg;
+        this.nodes = new Nodes(fs.getattr(""));
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(runtime));
+    }
+
+    int openHandles() {
+        return files.size() + dirs.size();
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    interface Body {
+        void run() throws FsException;
+    }
+
+    /** Runs a request; a union error becomes its errno reply, anything else EIO. */
+    private void serve(Pointer req, String op, Body b) {
+        try {
+            b.run();
+        } catch (FsException e) {
+            lib.fuse_reply_err(req, e.errno().code);
+        } catch (Throwable t) {
+            LOG.log(Level.WARNING, op + " failed unexpectedly", t);
+            lib.fuse_reply_err(req, Errno.EIO.code);
+        }
+    }
+
+    private Node node(long id) throws FsException {
+        Node n = nodes.get(id);
+        if (n == null) throw new FsException(Errno.ESTALE, "node " + id);
+        return n;
+    }
+
+    private String path(Node n) throws FsException {
+        String p = nodes.path(n);
+        if (p == null) throw new FsException(Errno.ENOENT, n.toString());
+        return p;
+    }
+
+    private String childPath(Node parent, String name) throws FsException {
+        String p = nodes.childPath(parent, name);
+        if (p == null) throw new FsException(Errno.ENOENT, name);
+        return p;
+    }
+
+    private io.strata.core.union.Caller caller(Pointer req) {
+        Pointer ctx = lib.fuse_req_ctx(req);
+        return ids.caller(ctx.getInt(Layout.CTX_UID), ctx.getInt(Layout.CTX_GID));
+    }
+
+    /** The open file of a call's handle, else any open file of the node (the kernel's fstat sends no handle). */
+    private UnionFile openFile(Node n, Pointer fi) throws FsException {
+        OpenFile f = fi == null ? null : files.get(fi.getLong(Layout.FI_FH));
+        if (f != null) return f.file();
+        UnionFile any = n.anyOpen();
+        if (any == null) throw new FsException(Errno.ENOENT, n.toString());
+        return any;
+    }
+
+    private OpenFile file(Pointer fi) throws FsException {
+        OpenFile f = fi == null ? null : files.get(fi.getLong(Layout.FI_FH));
+        if (f == null) throw new FsException(Errno.EBADF);
+        return f;
+    }
+
+    /** Replies an entry for the object now at (parent, name), counting the kernel's new reference. */
+    private void replyEntry(Pointer req, Node parent, String name, String path) throws FsException {
+        Stat st;
+        Node n;
+        numbers.readLock().lock();
+        try {
+            st = fs.getattr(path);
+            n = nodes.remember(parent, name, st);
+        } finally {
+            numbers.readLock().unlock();
+        }
+        Pointer e = scratch.get().entry;
+        Layout.putEntry(e, n.id, st, ids, cfg.attrTimeout(), cfg.entryTimeout());
+        if (lib.fuse_reply_entry(req, e) != 0) nodes.unremember(n);
+    }
+
+    /** Whether removing this name removes the object: a directory, or a file's last name (false if nothing is there). */
+    private boolean isLastName(String path) {
+        try {
+            Stat st = fs.getattr(path);
+            return st.isDir() || st.nlink() <= 1;
+        } catch (FsException e) {
+            return false;
+        }
+    }
+
+    private void ok(Pointer req) {
+        lib.fuse_reply_err(req, 0);
+    }
+
+    // ---------------------------------------------------------------- session
+
+    void init(Pointer userdata, Pointer conn) {
+        int capable = conn.getInt(Layout.CONN_CAPABLE);
+        int want = conn.getInt(Layout.CONN_WANT);
+        want |= Layout.CAP_ASYNC_READ | Layout.CAP_PARALLEL_DIROPS | Layout.CAP_ATOMIC_O_TRUNC;
+        want &= ~(Layout.CAP_WRITEBACK_CACHE | Layout.CAP_SPLICE_READ | Layout.CAP_SPLICE_WRITE | Layout.CAP_SPLICE_MOVE
+                | Layout.CAP_READDIRPLUS | Layout.CAP_READDIRPLUS_AUTO | Layout.CAP_DONT_MASK | Layout.CAP_POSIX_ACL
+                | Layout.CAP_HANDLE_KILLPRIV);
+        switch (cfg.readdirplus()) {
+            case "auto" -> want |= Layout.CAP_READDIRPLUS | Layout.CAP_READDIRPLUS_AUTO;
+            case "off" -> {
+            }
+            default -> want |= Layout.CAP_READDIRPLUS;
+        }
+        switch (cfg.splice()) {
+            case "write" -> want |= Layout.CAP_SPLICE_WRITE | Layout.CAP_SPLICE_MOVE;
+            case "read" -> want |= Layout.CAP_SPLICE_READ;
+            case "both" -> want |= Layout.CAP_SPLICE_WRITE | Layout.CAP_SPLICE_MOVE | Layout.CAP_SPLICE_READ;
+            default -> {
+            }
+        }
+        conn.putInt(Layout.CONN_WANT, want & capable);
+        int maxWrite = conn.getInt(Layout.CONN_MAX_WRITE);
+        if (Integer.compareUnsigned(cfg.maxWrite(), maxWrite) < 0) conn.putInt(Layout.CONN_MAX_WRITE, cfg.maxWrite());
+        conn.putInt(Layout.CONN_TIME_GRAN, 1);
+    }
+
+    // ---------------------------------------------------------------- names
+
+    void lookup(Pointer req, long parent, String name) {
+        serve(req, "lookup", () -> {
+            Node p = node(parent);
+            String path = childPath(p, name);
+            try {
+                replyEntry(req, p, name, path);
+            } catch (FsException e) {
+                if (e.errno() != Errno.ENOENT || cfg.negativeTimeout() <= 0) throw e;
+                Pointer ep = scratch.get().entry;
+                Layout.putEntry(ep, 0, null, ids, 0, cfg.negativeTimeout());
+                lib.fuse_reply_entry(req, ep);
+            }
+        });
+    }
+
+    void forget(Pointer req, long ino, long nlookup) {
+        try {
+            nodes.forget(ino, nlookup);
+        } finally {
+            lib.fuse_reply_none(req);
+        }
+    }
+
+    void forgetMulti(Pointer req, long count, Pointer forgets) {
+        try {
+            for (long i = 0; i < count; i++) {
+                long off = i * Layout.FORGET_SIZE;
+                nodes.forget(forgets.getLong(off), forgets.getLong(off + 8));
+            }
+        } finally {
+            lib.fuse_reply_none(req);
+        }
+    }
+
+    void mknod(Pointer req, long parent, String name, int mode, long rdev) {
+        serve(req, "mknod", () -> {
+            Node p = node(parent);
+            String path = childPath(p, name);
+            if ((mode & Stat.S_IFMT) == Stat.S_IFREG) fs.create(path, Host.O_EXCL, mode, caller(req)).close();
+            else fs.mknod(path, mode, rdev, caller(req));
+            replyEntry(req, p, name, path);
+        });
+    }
+
+    void mkdir(Pointer req, long parent, String name, int mode) {
+        serve(req, "mkdir", () -> {
+            Node p = node(parent);
+            String path = childPath(p, name);
+            fs.mkdir(path, mode, caller(req));
+            replyEntry(req, p, name, path);
+        });
+    }
+
+    void symlink(Pointer req, String target, long parent, String name) {
+        serve(req, "symlink", () -> {
+            Node p = node(parent);
+            String path = childPath(p, name);
+            fs.symlink(target, path, caller(req));
+            replyEntry(req, p, name, path);
+        });
+    }
+
+    void link(Pointer req, long ino, long newParent, String newName) {
+        serve(req, "link", () -> {
+            String from = path(node(ino));
+            Node p = node(newParent);
+            String to = childPath(p, newName);
+            fs.link(from, to, caller(req));
+            replyEntry(req, p, newName, to);
+        });
+    }
+
+    void unlink(Pointer req, long parent, String name) {
+        serve(req, "unlink", () -> {
+            Node p = node(parent);
+            String path = childPath(p, name);
+            numbers.writeLock().lock();
+            try {
+                boolean gone = isLastName(path);
+                fs.unlink(path);
+                nodes.unlinked(p, name, gone);
+            } finally {
+                numbers.writeLock().unlock();
+            }
+            ok(req);
+        });
+    }
+
+    void rmdir(Pointer req, long parent, String name) {
+        serve(req, "rmdir", () -> {
+            Node p = node(parent);
+            numbers.writeLock().lock();
+            try {
+                fs.rmdir(childPath(p, name));
+                nodes.unlinked(p, name, true);
+            } finally {
+                numbers.writeLock().unlock();
+            }
+            ok(req);
+        });
+    }
+
+    void rename(Pointer req, long parent, String name, long newParent, String newName, int flags) {
+        serve(req, "rename", () -> {
+            Node p1 = node(parent), p2 = node(newParent);
+            String to = childPath(p2, newName);
+            boolean exchange = (flags & Host.RENAME_EXCHANGE) != 0;
+            numbers.writeLock().lock();
+            try {
+                boolean targetGone = !exchange && isLastName(to);
+                fs.rename(childPath(p1, name), to, flags);
+                nodes.renamed(p1, name, p2, newName, exchange, targetGone);
+            } finally {
+                numbers.writeLock().unlock();
+            }
+            ok(req);
+        });
+    }
+
+    // ---------------------------------------------------------------- attributes
+
+    void getattr(Pointer req, long ino, Pointer fi) {
+        serve(req, "getattr", () -> {
+            Node n = node(ino);
+            String path = nodes.path(n);
+            Stat st = null;
+            if (path != null) {
+                try {
+                    st = fs.getattr(path);
+                } catch (FsException e) {
+                            if (e.errno() != Errno.ENOENT) throw e;
+                }
+            }
+            if (st == null) st = openFile(n, fi).stat(); // an unlinked open file
+            replyAttr(req, st);
+        });
+    }
+
+    private void replyAttr(Pointer req, Stat st) {
+        Pointer sp = scratch.get().stat;
+        Layout.putStat(sp, 0, st, ids);
+        lib.fuse_reply_attr(req, sp, cfg.attrTimeout());
+    }
+
+    void setattr(Pointer req, long ino, Pointer attr, int toSet, Pointer fi) {
+        serve(req, "setattr", () -> {
+            Node n = node(ino);
+            String path = nodes.path(n);
+            OpenFile handle = fi == null ? null : files.get(fi.getLong(Layout.FI_FH));
+            UnionFile of = handle != null ? handle.file() : path == null ? n.anyOpen() : null;
+            if (path == null && of == null) throw new FsException(Errno.ENOENT, n.toString());
+            if ((toSet & Layout.SET_MODE) != 0) {
+                fs.chmod(requirePath(path, n), attr.getInt(Layout.ST_MODE) & 07777);
+            }
+            if ((toSet & (Layout.SET_UID | Layout.SET_GID)) != 0) {
+                Integer u = ids.uidOutside((toSet & Layout.SET_UID) != 0 ? attr.getInt(Layout.ST_UID) : -1);
+                Integer g = ids.gidOutside((toSet & Layout.SET_GID) != 0 ? attr.getInt(Layout.ST_GID) : -1);
+                if (u == null || g == null) throw new FsException(Errno.EINVAL);
+                fs.chown(requirePath(path, n), u, g);
+            }
+            if ((toSet & Layout.SET_SIZE) != 0) {
+                long size = attr.getLong(Layout.ST_SIZE);
+                if (of != null) of.truncate(size);
+                else fs.truncate(requirePath(path, n), size);
+            }
+            if ((toSet & (Layout.SET_ATIME | Layout.SET_MTIME)) != 0) {
+                long aSec = 0, aNsec = Host.UTIME_OMIT, mSec = 0, mNsec = Host.UTIME_OMIT;
+                if ((toSet & Layout.SET_ATIME_NOW) != 0) aNsec = Host.UTIME_NOW;
+                else if ((toSet & Layout.SET_ATIME) != 0) {
+                    aSec = attr.getLong(Layout.ST_ATIM);
+                    aNsec = attr.getLong(Layout.ST_ATIM + 8);
+                }
+                if ((toSet & Layout.SET_MTIME_NOW) != 0) mNsec = Host.UTIME_NOW;
+                else if ((toSet & Layout.SET_MTIME) != 0) {
+                    mSec = attr.getLong(Layout.ST_MTIM);
+                    mNsec = attr.getLong(Layout.ST_MTIM + 8);
+                }
+                fs.utimens(requirePath(path, n), aSec, aNsec, mSec, mNsec);
+            }
+            replyAttr(req, path != null ? fs.getattr(path) : of.stat());
+        });
+    }
+
+    private static String requirePath(String path, Node n) throws FsException {
+        if (path == null) throw new FsException(Errno.ENOENT, n.toString());
+        return path;
+    }
+
+    void readlink(Pointer req, long ino) {
+        serve(req, "readlink", () -> {
+            byte[] target = fs.readlink(path(node(ino))).getBytes(StandardCharsets.UTF_8);
+            Pointer p = scratch.get().cstring(target);
+            if (p == null) throw new FsException(Errno.ENAMETOOLONG);
+            lib.fuse_reply_readlink(req, p);
+        });
+    }
+
+    void access(Pointer req, long ino, int mask) {
+        serve(req, "access", () -> {
+            fs.access(path(node(ino)), mask);
+            ok(req);
+        });
+    }
+
+    void statfs(Pointer req, long ino) {
+        serve(req, "statfs", () -> {
+            Pointer p = scratch.get().statvfs;
+            Layout.putStatvfs(p, fs.statfs());
+            lib.fuse_reply_statfs(req, p);
+        });
+    }
+
+    // ---------------------------------------------------------------- xattrs
+
+    void setxattr(Pointer req, long ino, String name, Pointer value, long size, int flags) {
+        serve(req, "setxattr", () -> {
+            byte[] v = new byte[(int) size];
+            if (size > 0) value.get(0, v, 0, v.length);
+            fs.setxattr(path(node(ino)), name, v, flags);
+            ok(req);
+        });
+    }
+
+    void getxattr(Pointer req, long ino, String name, long size) {
+        serve(req, "getxattr", () -> {
+            byte[] v = fs.getxattr(path(node(ino)), name);
+            replyBytes(req, v, v.length, size);
+        });
+    }
+
+    void listxattr(Pointer req, long ino, long size) {
+        serve(req, "listxattr", () -> {
+            List<String> names = fs.listxattr(path(node(ino)));
+            java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+            for (String n : names) {
+                b.writeBytes(n.getBytes(StandardCharsets.UTF_8));
+                b.write(0);
+            }
+            byte[] all = b.toByteArray();
+            replyBytes(req, all, all.length, size);
+        });
+    }
+
+    /** getxattr/listxattr's answer: the size when asked with size 0, ERANGE if it does not fit, else the bytes. */
+    private void replyBytes(Pointer req, byte[] v, int len, long size) throws FsException {
+        if (size == 0) {
+            lib.fuse_reply_xattr(req, len);
+            return;
+        }
+        if (size < len) throw new FsException(Errno.ERANGE);
+        Pointer buf = scratch.get().data(Math.max(len, 1));
+        buf.put(0, v, 0, len);
+        lib.fuse_reply_buf(req, buf, len);
+    }
+
+    void removexattr(Pointer req, long ino, String name) {
+        serve(req, "removexattr", () -> {
+            fs.removexattr(path(node(ino)), name);
+            ok(req);
+        });
+    }
+
+    // ---------------------------------------------------------------- files
+
+    /**
+     * Open files keep the kernel's page cache (all writes come through this mount), and close(2) sends no FLUSH
+     * (there is nothing to flush: writes go straight to the layer file; fsync is still sent).
+     */
+    private void setHandle(Pointer fi, long fh) {
+        fi.putLong(Layout.FI_FH, fh);
+        int bits = fi.getInt(Layout.FI_BITS);
+        fi.putInt(Layout.FI_BITS, (bits | Layout.FI_KEEP_CACHE | Layout.FI_NOFLUSH) & ~Layout.FI_DIRECT_IO);
+    }
+
+    void create(Pointer req, long parent, String name, int mode, Pointer fi) {
+        serve(req, "create", () -> {
+            Node p = node(parent);
+            String path = childPath(p, name);
+            UnionFile f = fs.create(path, fi.getInt(Layout.FI_FLAGS) | Host.O_CREAT, mode, caller(req));
+            Node n;
+            Stat st;
+            numbers.readLock().lock();
+            try {
+                st = fs.getattr(path);
+                n = nodes.remember(p, name, st);
+            } catch (FsException | RuntimeException e) {
+                f.close();
+                throw e;
+            } finally {
+                numbers.readLock().unlock();
+            }
+            n.opened(f);
+            long fh = files.add(new OpenFile(n, f));
+            setHandle(fi, fh);
+            Pointer e = scratch.get().entry;
+            Layout.putEntry(e, n.id, st, ids, cfg.attrTimeout(), cfg.entryTimeout());
+            if (lib.fuse_reply_create(req, e, fi) != 0) {
+                nodes.unremember(n);
+                close(files.remove(fh));
+            }
+        });
+    }
+
+    void open(Pointer req, long ino, Pointer fi) {
+        serve(req, "open", () -> {
+            Node n = node(ino);
+            UnionFile f = fs.open(path(n), fi.getInt(Layout.FI_FLAGS));
+            n.opened(f);
+            long fh = files.add(new OpenFile(n, f));
+            setHandle(fi, fh);
+            if (lib.fuse_reply_open(req, fi) != 0) {
+                close(files.remove(fh));
+            }
+        });
+    }
+
+    private static void close(OpenFile f) {
+        if (f == null) return;
+        f.node().closed(f.file());
+        f.file().close();
+    }
+
+    void read(Pointer req, long ino, long size, long off, Pointer fi) {
+        serve(req, "read", () -> {
+            OpenFile f = file(fi);
+            Pointer buf = scratch.get().data(size);
+            int n = f.file().read(buf, size, off);
+            lib.fuse_reply_buf(req, buf, n);
+        });
+    }
+
+    void write(Pointer req, long ino, Pointer buf, long size, long off, Pointer fi) {
+        serve(req, "write", () -> {
+            int n = file(fi).file().write(buf, size, off);
+            lib.fuse_reply_write(req, n);
+        });
+    }
+
+    void flush(Pointer req, long ino, Pointer fi) {
+        ok(req);
+    }
+
+    void release(Pointer req, long ino, Pointer fi) {
+        try {
+            close(files.remove(fi.getLong(Layout.FI_FH)));
+        } finally {
+            ok(req);
+        }
+    }
+
+    void fsync(Pointer req, long ino, int datasync, Pointer fi) {
+        serve(req, "fsync", () -> {
+            file(fi).file().fsync(datasync != 0);
+            ok(req);
+        });
+    }
+
+    void fallocate(Pointer req, long ino, int mode, long offset, long length, Pointer fi) {
+        serve(req, "fallocate", () -> {
+            file(fi).file().fallocate(mode, offset, length);
+            ok(req);
+        });
+    }
+
+    // ---------------------------------------------------------------- directories
+
+    void opendir(Pointer req, long ino, Pointer fi) {
+        serve(req, "opendir", () -> {
+            Node n = node(ino);
+            if (!n.isDir()) throw new FsException(Errno.ENOTDIR);
+            long fh = dirs.add(new OpenDir(n));
+            fi.putLong(Layout.FI_FH, fh);
+            if (cfg.cacheDirs()) { // the kernel keeps listings; its own changes of a directory drop them (iversion)
+                fi.putInt(Layout.FI_BITS, fi.getInt(Layout.FI_BITS) | Layout.FI_CACHE_READDIR | Layout.FI_KEEP_CACHE);
+            }
+            if (lib.fuse_reply_open(req, fi) != 0) dirs.remove(fh);
+        });
+    }
+
+    void releasedir(Pointer req, long ino, Pointer fi) {
+        try {
+            dirs.remove(fi.getLong(Layout.FI_FH));
+        } finally {
+            ok(req);
+        }
+    }
+
+    void fsyncdir(Pointer req, long ino, int datasync, Pointer fi) {
+        ok(req);
+    }
+
+    /**
+     * readdir and readdirplus: "." and ".." then the union's names, from a listing taken at offset 0 (opendir or
+     * rewinddir). With plus, each entry carries its node and attributes (one lookup reference each, but . and ..), so
+     * a walk needs no LOOKUP or GETATTR per entry.
+     */
+    void readdir(Pointer req, long ino, long size, long off, Pointer fi, boolean plus) {
+        serve(req, plus ? "readdirplus" : "readdir", () -> {
+            OpenDir d = dirs.get(fi.getLong(Layout.FI_FH));
+            if (d == null) throw new FsException(Errno.EBADF);
+            String dirPath = nodes.path(d.node);
+            if (off == 0 || d.names == null) d.names = dirPath == null ? List.of() : fs.readdir(dirPath);
+            List<String> names = d.names;
+            Scratch s = scratch.get();
+            Pointer buf = s.data(size);
+            long pos = 0;
+            long total = 2L + names.size();
+            for (long i = off; i < total; i++) {
+                String name = i == 0 ? "." : i == 1 ? ".." : names.get((int) (i - 2));
+                byte[] nb = name.getBytes(StandardCharsets.UTF_8);
+                long need = plus ? Layout.direntPlusSize(nb.length) : Layout.direntSize(nb.length);
+                if (pos + need > size) break;
+                Pointer cname = s.cstring(nb);
+                if (cname == null) continue;
+                long r;
+                if (plus) {
+                    Node child = null;
+                    if (i < 2) {
+                        Layout.putEntry(s.entry, 0, null, ids, 0, 0);
+                        s.entry.putLong(Layout.E_ATTR + Layout.ST_INO, d.node.ino);
+                        s.entry.putInt(Layout.E_ATTR + Layout.ST_MODE, Stat.S_IFDIR);
+                    } else {
+                        Stat st;
+                        numbers.readLock().lock();
+                        try {
+                            st = fs.getattr(dirPath.isEmpty() ? name : dirPath + "/" + name);
+                            child = nodes.remember(d.node, name, st);
+                        } catch (FsException e) {
+                            continue; // gone since the listing
+                        } finally {
+                            numbers.readLock().unlock();
+                        }
+                        Layout.putEntry(s.entry, child.id, st, ids, cfg.attrTimeout(), cfg.entryTimeout());
+                    }
+                    r = lib.fuse_add_direntry_plus(req, buf.slice(pos), size - pos, cname, s.entry, i + 1);
+                    if (r > size - pos) {
+                        if (child != null) nodes.unremember(child);
+                        break;
+                    }
+                } else {
+                    s.stat.putLong(Layout.ST_INO, i < 2 ? d.node.ino : UNKNOWN_INO);
+                    s.stat.putInt(Layout.ST_MODE, i < 2 ? Stat.S_IFDIR : 0);
+                    r = lib.fuse_add_direntry(req, buf.slice(pos), size - pos, cname, s.stat, i + 1);
+                    if (r > size - pos) break;
+                }
+                pos += r;
+            }
+            lib.fuse_reply_buf(req, buf, pos);
+        });
+    }
+}

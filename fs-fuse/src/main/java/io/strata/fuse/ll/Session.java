@@ -1,0 +1,171 @@
+package io.strata.fuse.ll;
+
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One libfuse 3 session: fuse_session_new with the ops table, fuse_session_mount, the request loop (on N Java
+ * threads, see {@link #serveRequests}), then unmount and destroy. The loop ends when the file system is unmounted
+ * (fusermount3 -u, umount).
+ */
+final class Session {
+    private final LibFuse3 lib;
+    private final Runtime runtime;
+    private final LowLevelOps ops;
+    private final LlConfig cfg;
+    private final OpsTable table;
+    private final List<Object> keep = new ArrayList<>();
+    private final CountDownLatch mounted = new CountDownLatch(1);
+    private volatile Throwable failure;
+
+    Session(LibFuse3 lib, Runtime runtime, LowLevelOps ops, LlConfig cfg) {
+        this.lib = lib;
+        this.runtime = runtime;
+        this.ops = ops;
+        this.cfg = cfg;
+        this.table = buildTable(runtime, ops);
+    }
+
+    private static OpsTable buildTable(Runtime runtime, LowLevelOps o) {
+        OpsTable t = new OpsTable(runtime);
+        t.set(Callbacks.INIT, Callbacks.Init.class, o::init);
+        t.set(Callbacks.DESTROY, Callbacks.Destroy.class, userdata -> {
+        });
+        t.set(Callbacks.LOOKUP, Callbacks.ReqInoName.class, o::lookup);
+        t.set(Callbacks.FORGET, Callbacks.Forget.class, o::forget);
+        t.set(Callbacks.GETATTR, Callbacks.ReqInoFi.class, o::getattr);
+        t.set(Callbacks.SETATTR, Callbacks.SetAttr.class, o::setattr);
+        t.set(Callbacks.READLINK, Callbacks.ReqIno.class, o::readlink);
+        t.set(Callbacks.MKNOD, Callbacks.Mknod.class, o::mknod);
+        t.set(Callbacks.MKDIR, Callbacks.Mkdir.class, o::mkdir);
+        t.set(Callbacks.UNLINK, Callbacks.ReqInoName.class, o::unlink);
+        t.set(Callbacks.RMDIR, Callbacks.ReqInoName.class, o::rmdir);
+        t.set(Callbacks.SYMLINK, Callbacks.Symlink.class, o::symlink);
+        t.set(Callbacks.RENAME, Callbacks.Rename.class, o::rename);
+        t.set(Callbacks.LINK, Callbacks.Link.class, o::link);
+        t.set(Callbacks.OPEN, Callbacks.ReqInoFi.class, o::open);
+        t.set(Callbacks.READ, Callbacks.ReqInoSizeOffFi.class, o::read);
+        t.set(Callbacks.WRITE, Callbacks.Write.class, o::write);
+        t.set(Callbacks.FLUSH, Callbacks.ReqInoFi.class, o::flush);
+        t.set(Callbacks.RELEASE, Callbacks.ReqInoFi.class, o::release);
+        t.set(Callbacks.FSYNC, Callbacks.Fsync.class, o::fsync);
+        t.set(Callbacks.OPENDIR, Callbacks.ReqInoFi.class, o::opendir);
+        t.set(Callbacks.READDIR, Callbacks.ReqInoSizeOffFi.class,
+                (req, ino, size, off, fi) -> o.readdir(req, ino, size, off, fi, false));
+        t.set(Callbacks.RELEASEDIR, Callbacks.ReqInoFi.class, o::releasedir);
+        t.set(Callbacks.FSYNCDIR, Callbacks.Fsync.class, o::fsyncdir);
+        t.set(Callbacks.STATFS, Callbacks.ReqIno.class, o::statfs);
+        t.set(Callbacks.SETXATTR, Callbacks.SetXattr.class, o::setxattr);
+        t.set(Callbacks.GETXATTR, Callbacks.GetXattr.class, o::getxattr);
+        t.set(Callbacks.LISTXATTR, Callbacks.ListXattr.class, o::listxattr);
+        t.set(Callbacks.REMOVEXATTR, Callbacks.ReqInoName.class, o::removexattr);
+        t.set(Callbacks.ACCESS, Callbacks.Access.class, o::access);
+        t.set(Callbacks.CREATE, Callbacks.Create.class, o::create);
+        t.set(Callbacks.FORGET_MULTI, Callbacks.ForgetMulti.class, o::forgetMulti);
+        t.set(Callbacks.FALLOCATE, Callbacks.Fallocate.class, o::fallocate);
+        t.set(Callbacks.READDIRPLUS, Callbacks.ReqInoSizeOffFi.class,
+                (req, ino, size, off, fi) -> o.readdir(req, ino, size, off, fi, true));
+        return t;
+    }
+
+    /** A NUL-terminated copy of s in native memory, kept for the session's lifetime. */
+    private Pointer cstring(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        Pointer p = Memory.allocateDirect(runtime, b.length + 1, true);
+        p.put(0, b, 0, b.length);
+        keep.add(p);
+        return p;
+    }
+
+    /** Mounts and runs the loop on this thread until the file system is unmounted. */
+    void run(List<String> argv, Path mountPoint) throws InterruptedException {
+        Pointer se = null;
+        try {
+            Pointer argvArray = Memory.allocateDirect(runtime, 8L * (argv.size() + 1), true);
+            for (int i = 0; i < argv.size(); i++) argvArray.putPointer(8L * i, cstring(argv.get(i)));
+            keep.add(argvArray);
+            Pointer args = Memory.allocateDirect(runtime, Layout.ARGS_SIZE, true);
+            keep.add(args);
+            args.putInt(Layout.ARGS_ARGC, argv.size());
+            args.putPointer(Layout.ARGS_ARGV, argvArray);
+            args.putInt(Layout.ARGS_ALLOCATED, 0);
+            se = lib.fuse_session_new(args, table.pointer(), table.size(), null);
+            if (se == null) throw new IllegalStateException("fuse_session_new refused the options " + argv);
+            if (lib.fuse_session_mount(se, mountPoint.toString()) != 0) {
+                throw new IllegalStateException("fuse_session_mount " + mountPoint + " failed");
+            }
+            mounted.countDown();
+            serveRequests(se);
+            lib.fuse_session_unmount(se);
+        } catch (Throwable t) {
+            failure = t;
+            throw t;
+        } finally {
+            mounted.countDown();
+            if (se != null) lib.fuse_session_destroy(se);
+        }
+    }
+
+    /**
+     * The request loop: N Java threads, each receiving requests from /dev/fuse and dispatching them
+     * (fuse_session_receive_buf + fuse_session_process_buf, what libfuse's own loops do). Not libfuse's
+     * multi-threaded loop (fuse_session_loop_mt): its native threads enter the JVM through jnr's closures, which
+     * cost 2-4x the server CPU of the single-threaded loop on a Java thread in the quick benchmark (a JVM
+     * attach per callback is the likely cause); these workers are Java threads. The loop ends when the kernel says
+     * the mount is gone (ENODEV).
+     */
+    private void serveRequests(Pointer se) throws InterruptedException {
+        int n = cfg.multiThreaded() ? Math.max(1, cfg.maxThreads()) : 1;
+        List<Thread> extra = new ArrayList<>();
+        for (int i = 1; i < n; i++) {
+            Thread t = new Thread(null, () -> worker(se), "fuse-ll-worker-" + i, 2 << 20);
+            t.setDaemon(true);
+            t.start();
+            extra.add(t);
+        }
+        worker(se);
+        for (Thread t : extra) t.join();
+    }
+
+    /** Receive buffer: libfuse 3.14 reads up to se->bufsize = 256 pages + 4 KiB; room for larger max_pages too. */
+    private static final long RECEIVE_BUFFER = (4L << 20) + (64 << 10);
+
+    private void worker(Pointer se) {
+        Pointer fbuf = Memory.allocateDirect(runtime, Layout.FUSE_BUF_SIZE, true);
+        Pointer mem = Memory.allocateDirect(runtime, RECEIVE_BUFFER, false);
+        try {
+            while (lib.fuse_session_exited(se) == 0) {
+                fbuf.putPointer(Layout.FUSE_BUF_MEM, mem);
+                fbuf.putInt(Layout.FUSE_BUF_FLAGS, 0);
+                int res = lib.fuse_session_receive_buf(se, fbuf);
+                if (res == -4) continue; // EINTR
+                if (res <= 0) break;
+                lib.fuse_session_process_buf(se, fbuf);
+            }
+        } catch (Throwable t) {
+            System.err.println("strata: FUSE worker " + Thread.currentThread().getName() + " ended: " + t);
+        } finally {
+            lib.fuse_session_exit(se); // the other workers end with their next read (ENODEV once unmounted)
+            keepAlive(mem);
+        }
+    }
+
+    private static void keepAlive(Object o) {
+        java.lang.ref.Reference.reachabilityFence(o);
+    }
+
+    /** Waits until the mount is live (true), the session failed (throws) or the timeout passed (false). */
+    boolean awaitMounted(long millis) throws InterruptedException {
+        boolean done = mounted.await(millis, TimeUnit.MILLISECONDS);
+        if (failure != null) throw new IllegalStateException("mount failed: " + failure.getMessage(), failure);
+        return done;
+    }
+}
