@@ -329,6 +329,20 @@ public final class BlockStore implements AutoCloseable {
         return catalog.chain(snapshot(spec.substring(0, at), spec.substring(at + 1)).gen());
     }
 
+    /** Like {@link #diff}, in the union's terms (paths of the merged view; whiteouts as deletions). */
+    public List<Change> unionDiff(String a, String b) throws FsException {
+        List<Change> raw = diff(a, b);
+        Chain cb;
+        Records.Container c;
+        synchronized (this) {
+            cb = point(b);
+            c = container(b.contains("@") ? b.substring(0, b.indexOf('@')) : b);
+        }
+        List<java.nio.file.Path> lowers = c.lowerdirs().isEmpty() ? List.of()
+                : java.util.Arrays.stream(c.lowerdirs().split(":")).map(java.nio.file.Path::of).toList();
+        return io.strata.store.block.diff.UnionDiff.of(raw, db, cb, c.rootIno(), lowers);
+    }
+
     /** Paths added, changed or deleted from a to b (a null: from an empty layer). */
     public List<Change> diff(String a, String b) throws FsException {
         Chain ca, cb;

@@ -80,29 +80,12 @@ final class StoreRequests {
             }
             case "diff" -> {
                 need(a, 2);
-                List<Change> d = a.size() > 2 ? store.diff(a.get(1), a.get(2)) : store.diff(null, a.get(1));
-                for (Change c : d) {
-                    String line = unionLine(c.toString());
-                    if (line != null) out.add(line);
-                }
+                List<Change> d = a.size() > 2 ? store.unionDiff(a.get(1), a.get(2)) : store.unionDiff(null, a.get(1));
+                for (Change c : d) out.add(c.toString());
             }
             default -> throw new FsException(Errno.EINVAL, "unknown request '" + a.get(0) + "'");
         }
         return out;
-    }
-
-    /**
-     * A change of the layer as the union shows it: mounted containers keep the union's upper directory in /upper
-     * (its work directory, /work, is no part of the union), so "C /upper/etc/motd" is "C /etc/motd". Layers never
-     * mounted through the union are shown as they are.
-     */
-    static String unionLine(String line) {
-        int sp = line.indexOf(' ');
-        if (sp < 0) return line;
-        String path = line.substring(sp + 1);
-        if (path.equals("/work") || path.startsWith("/work/") || path.equals("/upper")) return null;
-        if (path.startsWith("/upper/")) return line.substring(0, sp + 1) + path.substring("/upper".length());
-        return line;
     }
 
     private static void report(List<String> out, Collector.Report r) {
