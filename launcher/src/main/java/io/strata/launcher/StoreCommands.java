@@ -90,6 +90,10 @@ final class StoreCommands {
                 StoreClient c = new StoreClient(root());
                 if (!c.reachable()) throw new UserError("no strata daemon serves " + root().dir());
                 c.call(List.of("stop"));
+                // returns once the daemon has closed the store (it removes its socket last)
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (Files.exists(root().socket()) && System.nanoTime() < deadline) Thread.sleep(20);
+                if (Files.exists(root().socket())) throw new UserError("the strata daemon did not stop within 60 s");
                 return 0;
             }
             if (action != null) throw new UserError("unknown daemon action '" + action + "'");

@@ -162,15 +162,15 @@ public final class StoreDaemon implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try {
-            Files.deleteIfExists(root.socket());
-        } catch (IOException ignored) {
-            // a stale socket is detected and replaced by the next daemon
-        }
         if (!storeClosed) {
             storeClosed = true;
             mounts.close(); // unmounts and closes their layers before the store goes
             store.close();
+        }
+        try { // last: a client that waits for the socket to go knows the store is closed
+            Files.deleteIfExists(root.socket());
+        } catch (IOException ignored) {
+            // a stale socket is detected and replaced by the next daemon
         }
     }
 
