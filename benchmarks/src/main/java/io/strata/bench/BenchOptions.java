@@ -17,7 +17,8 @@ final class BenchOptions {
               --rm-files N           entries of the lower tree removed with rm -rf (default 10000)
               --rand-reads N         4 KiB random reads per random-read run (default 20000)
               --quick                smoke run: 128 MiB, 5000/2000/1000 files, 2000 reads, 2 repetitions
-              --only LIST            columns to run, comma-separated: overlayfs,fuse-overlayfs,strata (default all)
+              --only LIST            columns to run, comma-separated: overlayfs,fuse-overlayfs,strata,strata-store
+                                     (default the first three; strata-store: the block store as the writable layer)
               --strata-opts OPTS     extra -o options for the strata column (e.g. entry_timeout=5,attr_timeout=5)
               --strata-jvm FLAGS     STRATA_JVM_OPTS for the strata column's server (default: $STRATA_JVM_OPTS)
               --strata-variant SPEC  one more Strata column, interleaved with the others; SPEC is
@@ -79,7 +80,7 @@ final class BenchOptions {
                 case "--only" -> {
                     o.only = new LinkedHashSet<>(List.of(value(args, ++i, a).split(",")));
                     for (String c : o.only)
-                        if (!List.of("overlayfs", "fuse-overlayfs", "strata").contains(c))
+                        if (!List.of("overlayfs", "fuse-overlayfs", "strata", "strata-store").contains(c))
                             throw new IllegalArgumentException("--only: unknown column " + c);
                 }
                 case "--strata-opts" -> o.strataOpts = value(args, ++i, a);

@@ -37,6 +37,7 @@ public final class SideBySide {
         if (opts.only.contains("fuse-overlayfs")) unions.add(new Union.FuseOverlayfs(scratch));
         if (opts.only.contains("strata"))
             unions.add(new Union.Strata("strata", scratch, jarCopy, opts.cliJvm, opts.strataJvm, opts.strataOpts));
+        if (opts.only.contains("strata-store")) unions.add(new Union.StrataStore(scratch, jarCopy, opts.cliJvm));
         for (BenchOptions.StrataVariant v : opts.variants)
             unions.add(new Union.Strata(v.label(), scratch, jarCopy, opts.cliJvm, v.jvmFlags(), v.mountOpts()));
         if (unions.isEmpty()) throw new IllegalArgumentException("no columns to run");
@@ -83,7 +84,7 @@ public final class SideBySide {
         Throwable failure = null;
         LowerTrees trees = new LowerTrees(scratch, opts.bigFileBytes);
         try {
-            if (unions.stream().anyMatch(u -> u instanceof Union.Strata)) {
+            if (unions.stream().anyMatch(u -> u instanceof Union.Strata || u instanceof Union.StrataStore)) {
                 if (!Files.isRegularFile(opts.jar)) throw new IllegalStateException("no Strata jar at " + opts.jar + " (build it)");
                 // a snapshot: others may rebuild the jar while this runs
                 Files.copy(opts.jar, scratch.resolve("strata.jar"), StandardCopyOption.COPY_ATTRIBUTES);
@@ -179,6 +180,13 @@ public final class SideBySide {
                 problems.addAll(u.unmount());
             } catch (Throwable t) {
                 problems.add(u.label + ": unmount: " + t);
+            }
+        }
+        for (Union u : unions) {
+            try {
+                problems.addAll(u.close());
+            } catch (Throwable t) {
+                problems.add(u.label + ": close: " + t);
             }
         }
         for (Path mp : MountInfo.under(scratch)) {

@@ -47,6 +47,16 @@ abstract class Union {
         return OptionalLong.empty();
     }
 
+    /** False when the server outlives its mounts (the store daemon serves every container mount). */
+    boolean serverExitsOnUnmount() {
+        return true;
+    }
+
+    /** At the end of the run, after the last unmount: stop what outlives the mounts. Never throws. */
+    List<String> close() {
+        return List.of();
+    }
+
     /** How this column is set up, for the configuration section. */
     abstract String describe();
 
@@ -124,7 +134,7 @@ abstract class Union {
         }
         mounted = MountInfo.line(mnt) != null;
         if (mounted) problems.add(label + ": still mounted at " + mnt);
-        if (pid.isPresent() && !ServerProcess.awaitExit(pid.getAsLong(), 30_000))
+        if (pid.isPresent() && serverExitsOnUnmount() && !ServerProcess.awaitExit(pid.getAsLong(), 30_000))
             problems.add(label + ": server " + pid.getAsLong() + " did not exit within 30 s of umount; killed");
         return problems;
     }
@@ -220,6 +230,72 @@ abstract class Union {
         @Override
         String describe() {
             return "STRATA_JVM_OPTS=`" + serverJvm + "` extra -o `" + extraOpts + "`: `" + String.join(" ", mountCommand()) + "`";
+        }
+    }
+
+    /**
+     * Strata with its RocksDB block store as the writable layer: a container on the same lowers, created fresh per
+     * repetition (`strata rm`, `strata create --lowerdir`), mounted by the store daemon (`strata mount C MNT`), which
+     * stays up between mounts and is stopped at the end of the run.
+     */
+    static final class StrataStore extends Union {
+        private final Path jar, store;
+        private final String cliJvm;
+
+        StrataStore(Path scratch, Path jar, String cliJvm) {
+            super("strata-store", scratch);
+            this.jar = jar;
+            this.cliJvm = cliJvm;
+            this.store = root.resolve("store");
+        }
+
+        private List<String> cli(String... args) {
+            List<String> cmd = new ArrayList<>(List.of("java"));
+            cmd.addAll(Shell.words(cliJvm));
+            cmd.addAll(List.of("-jar", jar.toString()));
+            cmd.addAll(List.of(args));
+            cmd.add("--store=" + store);
+            return cmd;
+        }
+
+        @Override
+        void freshUpper() {
+            super.freshUpper();
+            Shell.run(cli("rm", "c"));
+            Shell.Result r = Shell.run(cli("create", "--name", "c", "--lowerdir", lowerdir()));
+            if (r.exit() != 0) throw new IllegalStateException(label + ": create failed: " + (r.err() + r.out()).trim());
+        }
+
+        @Override
+        List<String> mountCommand() {
+            return cli("mount", "c", mnt.toString());
+        }
+
+        @Override
+        OptionalLong serverPid() {
+            String s = "--store=" + store;
+            return ServerProcess.single(ServerProcess.find(argv -> argv.contains("daemon") && argv.contains(store.toString())
+                    || argv.contains("daemon") && argv.contains(s)));
+        }
+
+        @Override
+        boolean serverExitsOnUnmount() {
+            return false;
+        }
+
+        @Override
+        List<String> close() {
+            List<String> problems = new ArrayList<>();
+            if (!Files.exists(store.resolve("strata.sock"))) return problems;
+            Shell.Result r = Shell.run(List.of("java", "-jar", jar.toString(), "daemon", "stop", "--store=" + store));
+            if (r.exit() != 0) problems.add(label + ": daemon stop failed: " + (r.err() + r.out()).trim());
+            return problems;
+        }
+
+        @Override
+        String describe() {
+            return "block store at " + store + ": `" + String.join(" ", cli("create", "--name", "c", "--lowerdir", lowerdir()))
+                    + "`, then `" + String.join(" ", mountCommand()) + "` (served by the store daemon)";
         }
     }
 }
