@@ -124,6 +124,15 @@ final class StoreCommands {
                 var rec = images.find(image);
                 if (rec == null) throw new UserError("no image " + image + " (strata image ls)");
                 lowerdirs = String.join(":", images.lowerDirsTopFirst(rec).stream().map(Path::toString).toList());
+                String previous = images.useOf(name); // a container of that name (create will refuse it) keeps its record
+                images.recordUse(name, rec.id()); // first: no moment where the container exists and the image can go
+                try {
+                    return request("create", name, lowerdirs);
+                } catch (Exception | Error e) {
+                    if (previous == null) images.dropUse(name);
+                    else images.recordUse(name, previous);
+                    throw e;
+                }
             }
             return request("create", name, lowerdirs);
         }
@@ -215,7 +224,9 @@ final class StoreCommands {
 
         @Override
         public Integer call() throws Exception {
-            return request("rm", container);
+            int rc = request("rm", container);
+            new io.strata.store.oci.ImageStore(root().dir()).dropUse(container); // its image may go now
+            return rc;
         }
     }
 

@@ -265,8 +265,52 @@ public final class ImageStore {
         }
     }
 
-    /** The name of a container on this image, or null (containers/NAME/container.json, field "image"). */
+    /** Block-store containers on an image (block-containers/NAME holds the image id): their lowers are its layers. */
+    private Path blockUses() {
+        return root.resolve("block-containers");
+    }
+
+    /** Records that block-store container NAME is on image id, so the image (and its layers) cannot be removed. */
+    public void recordUse(String container, String imageId) {
+        try {
+            Files.createDirectories(blockUses());
+            Path tmp = blockUses().resolve("." + container + ".tmp");
+            Files.writeString(tmp, imageId);
+            Files.move(tmp, blockUses().resolve(container), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new StoreException("recording that container " + container + " uses image " + imageId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The image id block-store container NAME is recorded on, or null. */
+    public String useOf(String container) {
+        Path f = blockUses().resolve(container);
+        try {
+            return Files.isRegularFile(f) ? Files.readString(f).trim() : null;
+        } catch (IOException e) {
+            throw new StoreException("reading " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The block-store container NAME is gone. */
+    public void dropUse(String container) {
+        try {
+            Files.deleteIfExists(blockUses().resolve(container));
+        } catch (IOException e) {
+            throw new StoreException("forgetting container " + container + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The name of a container on this image, or null (containers/NAME/container.json, field "image"; block-containers/NAME). */
     private String containerUsing(String id) throws IOException {
+        if (Files.isDirectory(blockUses())) {
+            try (Stream<Path> s = Files.list(blockUses())) {
+                for (Path c : s.sorted().toList()) {
+                    if (!c.getFileName().toString().startsWith(".") && id.equals(Files.readString(c).trim()))
+                        return c.getFileName().toString();
+                }
+            }
+        }
         Path dir = root.resolve("containers");
         if (!Files.isDirectory(dir)) return null;
         try (Stream<Path> s = Files.list(dir)) {
