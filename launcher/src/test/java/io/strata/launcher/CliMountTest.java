@@ -2,14 +2,13 @@ package io.strata.launcher;
 
 import io.strata.core.testing.Trees;
 import io.strata.core.testing.Unions;
+import io.strata.launcher.Cli.Result;
 import io.strata.fuse.MountTable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -46,23 +45,11 @@ class CliMountTest {
 
     /** The background JVM serving our mount point, if any. */
     private Optional<ProcessHandle> server() {
-        return ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains(mnt.toString()) && c.contains("mount")).orElse(false))
-                .findFirst();
-    }
-
-    private record Result(int code, String err) {
+        return Cli.serverOf(mnt);
     }
 
     private static Result strata(String... args) {
-        PrintStream old = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true));
-        try {
-            return new Result(Main.run(args), err.toString());
-        } finally {
-            System.setErr(old);
-        }
+        return Cli.run(args);
     }
 
     @Test

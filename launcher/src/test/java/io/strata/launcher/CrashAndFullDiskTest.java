@@ -7,9 +7,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -54,13 +52,7 @@ class CrashAndFullDiskTest {
     }
 
     private static int strata(String... args) {
-        PrintStream old = System.err;
-        System.setErr(new PrintStream(new ByteArrayOutputStream(), true));
-        try {
-            return Main.run(args);
-        } finally {
-            System.setErr(old);
-        }
+        return Cli.run(args).code();
     }
 
     private static void run(String... cmd) {

@@ -5,8 +5,6 @@ import io.strata.core.errno.FsException;
 import io.strata.core.host.Host;
 import io.strata.core.host.Stat;
 import io.strata.core.inode.InodeNumbers;
-import io.strata.core.inode.LinkCount;
-import io.strata.core.inode.OriginHandle;
 import io.strata.core.layer.DirLayer;
 import io.strata.core.layer.LayerStack;
 import io.strata.core.layer.Paths;
@@ -16,11 +14,6 @@ import io.strata.core.layerfs.LayerFs;
 import io.strata.core.namei.Lookup;
 import io.strata.core.namei.Node;
 import io.strata.core.xattr.OverlayXattrs;
-
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Copy-up (overlayfs' copy_up.c): the first change to a lower object makes an upper copy of it, parents first. The
@@ -106,6 +99,34 @@ public final class CopyUp {
         return lookup.resolve(n.path());
     }
 
+    /**
+     * A name of n is about to go (unlink, or a rename over it). If n is a lower file with other hard links, it is
+     * copied up (metadata only) with its other names first, so that they see their link count drop, as with
+     * overlayfs' index=on. Returns the node as it now resolves.
+     */
+    public Node beforeNameGoes(Node n) throws FsException {
+        if (n.isDir() || n.inUpper() || n.lowers().get(0).stat().nlink() < 2) return n;
+        return copyUp(n, false);
+    }
+
+    /**
+     * Gives an upper object (existingHost) one more name, unionPath: parents copied up first, their times kept (a
+     * name that already showed the same lower file is no change of its directory).
+     */
+    void linkAt(String existingHost, String unionPath) throws FsException {
+        DirLayer upper = upper();
+        dir(lookup.resolve(Paths.parent(unionPath)));
+        String parentHost = upper.host(Paths.parent(unionPath));
+        Stat parentBefore = upper.fs().lstat(parentHost);
+        upper.fs().link(existingHost, upper.host(unionPath));
+        lookup.invalidate(unionPath);
+        keepTimes(upper.fs(), parentHost, parentBefore);
+    }
+
+    HardLinks hardLinks() {
+        return hardLinks;
+    }
+
     /** A copy-up is no change of the parent: its times stay, as overlayfs keeps them. */
     private static void keepTimes(LayerFs fs, String dirHost, Stat before) throws FsException {
         fs.utimens(dirHost, before.atimeSec(), before.atimeNsec(), before.mtimeSec(), before.mtimeNsec());
@@ -123,89 +144,8 @@ public final class CopyUp {
             if (a == null || a.inUpper() || a.lowers().isEmpty()) continue;
             Node.Hit h = a.lowers().get(0);
             if (h.layer() != src.layer() || !h.rel().equals(alias)) continue; // shadowed or moved: another object
-            dir(lookup.resolve(Paths.parent(alias)));
-            String parentHost = upper.host(Paths.parent(alias));
-            Stat parentBefore = upper.fs().lstat(parentHost);
-            upper.fs().link(upper.host(n.path()), upper.host(alias));
-            lookup.invalidate(alias);
-            keepTimes(upper.fs(), parentHost, parentBefore);
+            linkAt(upper.host(n.path()), alias);
         }
-    }
-
-    /**
-     * An upper dir written by kernel overlayfs with index=on may hold hard-linked files copied up under one name only:
-     * the kernel finds the others through WORKDIR/index/HANDLE at lookup. Strata keeps all names of a file in the
-     * upper instead, so at mount it links each still-visible lower name of an indexed file to the index inode (what
-     * the kernel would do on the next copy-up of that name) and re-records the kernel's union link count.
-     */
-    public void adoptKernelIndex() throws FsException {
-        DirLayer upper = upper();
-        String indexDir = Paths.parent(upper.workDir()) + "/index";
-        if (!upper.fs().isHost() || Host.lstatOrNull(indexDir) == null) return;
-        Map<String, String> moved = null;
-        for (String name : Host.list(indexDir)) {
-            OriginHandle origin = OriginHandle.parse(hex(name));
-            Stat lower = origin == null ? null : inodes.resolve(origin);
-            String idxHost = indexDir + "/" + name;
-            Stat idx = Host.lstatOrNull(idxHost);
-            if (lower == null || idx == null || idx.isDir()) continue;
-            int unionNlink = LinkCount.recorded(upper.fs(), idxHost, idx, inodes);
-            boolean linked = false;
-            for (int layer = 0; layer < layers.lowers().size(); layer++) {
-                if (Host.lstat(layers.lower(layer).root()).dev() != lower.dev()) continue;
-                for (String alias : hardLinks.names(layer, lower)) {
-                    if (moved == null) moved = movedLowerDirs();
-                    Node a = lookup.resolveOrNullQuietly(unionPathOf(alias, moved));
-                    if (a == null || a.inUpper() || a.lowers().isEmpty()) continue;
-                    Node.Hit h = a.lowers().get(0);
-                    if (h.layer() != layer || !h.rel().equals(alias) || h.stat().ino() != lower.ino()) continue;
-                    dir(lookup.resolve(Paths.parent(a.path())));
-                    String parentHost = upper.host(Paths.parent(a.path()));
-                    Stat parentBefore = Host.lstat(parentHost);
-                    Host.link(idxHost, upper.host(a.path()));
-                    lookup.invalidate(a.path());
-                    keepTimes(upper.fs(), parentHost, parentBefore);
-                    linked = true;
-                }
-            }
-            if (linked) LinkCount.set(upper.fs(), idxHost, unionNlink, Host.lstat(idxHost).nlink());
-        }
-    }
-
-    /** Lower directory path → the union path that shows it now, for every upper directory that merges a lower one. */
-    private Map<String, String> movedLowerDirs() throws FsException {
-        Map<String, String> m = new HashMap<>();
-        List<String> dirs = new ArrayList<>(List.of(""));
-        while (!dirs.isEmpty()) {
-            String dir = dirs.remove(dirs.size() - 1);
-            Node n = lookup.resolveOrNullQuietly(dir);
-            if (n == null || !n.isDir()) continue;
-            if (n.hasLower()) m.put(n.lowerPath(), dir);
-            for (Host.DirEntry e : upper().fs().listTyped(upper().host(dir))) {
-                if (e.type() == Host.DT_DIR) dirs.add(Paths.join(dir, e.name()));
-            }
-        }
-        return m;
-    }
-
-    /** Where a lower path shows in the union: under the union path of its deepest moved (or merged) ancestor. */
-    private static String unionPathOf(String lowerRel, Map<String, String> moved) {
-        for (String p = Paths.parent(lowerRel); ; p = Paths.parent(p)) {
-            String at = moved.get(p);
-            if (at != null) return Paths.join(at, lowerRel.substring(p.isEmpty() ? 0 : p.length() + 1));
-            if (p.isEmpty()) return lowerRel;
-        }
-    }
-
-    private static byte[] hex(String s) {
-        if (s.length() % 2 != 0 || s.length() > 512) return null;
-        byte[] b = new byte[s.length() / 2];
-        for (int i = 0; i < b.length; i++) {
-            int hi = Character.digit(s.charAt(2 * i), 16), lo = Character.digit(s.charAt(2 * i + 1), 16);
-            if (hi < 0 || lo < 0) return null;
-            b[i] = (byte) (hi << 4 | lo);
-        }
-        return b;
     }
 
     private static void upperRedirect(LayerFs fs, String hostPath, String lowerRel) throws FsException {

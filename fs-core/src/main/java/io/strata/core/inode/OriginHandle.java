@@ -52,6 +52,18 @@ public record OriginHandle(byte flags, int type, byte[] uuid, byte[] handle) {
         return new Host.FileHandle(type, handle);
     }
 
+    /** The origin a kernel index entry's name (hex of the ovl_fb) stands for, or null when it is not one. */
+    public static OriginHandle fromIndexName(String name) {
+        if (name.length() % 2 != 0 || name.length() > 512) return null;
+        byte[] b = new byte[name.length() / 2];
+        for (int i = 0; i < b.length; i++) {
+            int hi = Character.digit(name.charAt(2 * i), 16), lo = Character.digit(name.charAt(2 * i + 1), 16);
+            if (hi < 0 || lo < 0) return null;
+            b[i] = (byte) (hi << 4 | lo);
+        }
+        return parse(b);
+    }
+
     /** The handle in the kernel's index naming: lowercase hex of the whole ovl_fb (WORKDIR/index/NAME). */
     public String indexName() {
         StringBuilder sb = new StringBuilder();

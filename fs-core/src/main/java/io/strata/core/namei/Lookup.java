@@ -84,8 +84,8 @@ public final class Lookup {
     /** Resolves a union path; ENOENT or ENOTDIR as the kernel would answer. */
     public Node resolve(String path) throws FsException {
         Node n = cache.get(path);
-        // a metacopy file's data may have been completed through another of its hard-linked names: look again
-        if (n != null && (!n.metacopy() || layers.upper().isMetacopy(path))) return n;
+        // a hard-linked metacopy file's data may have been completed through another of its names: look again
+        if (n != null && (!n.metacopy() || n.upper().nlink() < 2 || layers.upper().isMetacopy(path))) return n;
         long seq = changes.get();
         if (path.isEmpty()) {
             n = root();

@@ -61,9 +61,7 @@ final class Rename {
         if (from.equals(to)) return;
 
         DirLayer upper = layers.upper();
-        // a hard-linked lower file about to be replaced is copied up with its other names first, so that they see
-        // their link count drop (overlayfs index=on does the same)
-        if (dst != null && !dst.isDir() && !dst.inUpper() && dst.lowers().get(0).stat().nlink() > 1) copyUp.copyUp(dst, false);
+        if (dst != null) copyUp.beforeNameGoes(dst);
         Node srcParent = copyUp.dir(lookup.resolve(Paths.parent(from)));
         boolean srcLower = lookup.lowerPositive(srcParent, Paths.name(from));
         src = copyUp.copyUp(src, false);

@@ -1,6 +1,7 @@
 package io.strata.core.union;
 
 import io.strata.core.copyup.CopyUp;
+import io.strata.core.copyup.KernelIndex;
 import io.strata.core.errno.Errno;
 import io.strata.core.errno.FsException;
 import io.strata.core.host.Host;
@@ -47,7 +48,7 @@ public final class UnionFs {
         this.copyUp = new CopyUp(layers, lookup, inodes);
         if (layers.upper() != null) {
             cleanWorkDir();
-            copyUp.adoptKernelIndex();
+            new KernelIndex(layers, lookup, inodes, copyUp).adopt();
         }
     }
 
@@ -338,10 +339,7 @@ public final class UnionFs {
         mutate(() -> {
             Node n = lookup.resolve(path);
             if (n.isDir()) throw new FsException(Errno.EISDIR, path);
-            // one name of a hard-linked lower file goes: the file is copied up (metadata only) with its other names
-            // first, so they see their link count drop, as with overlayfs' index=on
-            if (!n.inUpper() && n.lowers().get(0).stat().nlink() > 1) n = copyUp.copyUp(n, false);
-            remove(n);
+            remove(copyUp.beforeNameGoes(n));
         });
     }
 

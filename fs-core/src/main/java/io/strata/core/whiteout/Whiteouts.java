@@ -17,7 +17,12 @@ public final class Whiteouts {
     }
 
     public static boolean isWhiteoutDevice(Stat st) {
-        return st.isCharDevice() && st.rdev() == 0;
+        return isWhiteoutDevice(st.mode(), st.rdev());
+    }
+
+    /** A 0/0 character device: overlayfs' whiteout, whatever layer holds it. */
+    public static boolean isWhiteoutDevice(int mode, long rdev) {
+        return (mode & Stat.S_IFMT) == Stat.S_IFCHR && rdev == 0;
     }
 
     /** Candidates for an xattr whiteout: only empty regular files need the extra getxattr. */

@@ -6,11 +6,11 @@ import io.strata.core.options.LayerDirs;
 import io.strata.core.options.MountOptions;
 import io.strata.core.union.UnionFs;
 import io.strata.fuse.FuseMount;
+import io.strata.fuse.MountTable;
 import io.strata.fuse.differential.TreeSnapshot.Mode;
 import io.strata.fuse.differential.TreeSnapshot.MtimeRule;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -18,9 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -210,8 +208,9 @@ final class DiffEnv implements AutoCloseable {
     }
 
     private static void forceUnmount(String mp) {
-        for (int attempt = 0; attempt < 2 && mountPoints().containsKey(mp); attempt++) {
-            boolean fuse = mountPoints().get(mp).startsWith("fuse");
+        for (int attempt = 0; attempt < 2 && MountTable.isMounted(Path.of(mp)); attempt++) {
+            String type = MountTable.typeAt(Path.of(mp));
+            boolean fuse = type != null && type.startsWith("fuse");
             boolean lazy = attempt == 1;
             List<String> cmd = fuse ? (lazy ? List.of("fusermount3", "-u", "-z", mp) : List.of("fusermount3", "-u", mp))
                     : (lazy ? List.of("umount", "-l", mp) : List.of("umount", mp));
@@ -226,42 +225,12 @@ final class DiffEnv implements AutoCloseable {
         }
     }
 
-    /** Mount point → filesystem type, from /proc/self/mountinfo (read here, so that teardown needs nothing else). */
-    static Map<String, String> mountPoints() {
-        Map<String, String> out = new LinkedHashMap<>();
-        try {
-            for (String l : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                String[] f = l.split(" ");
-                String type = null;
-                for (int i = 5; i < f.length - 1; i++) if (f[i].equals("-")) type = f[i + 1];
-                if (f.length > 4) out.put(unescape(f[4]), type == null ? "?" : type);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out;
-    }
-
-    private static String unescape(String s) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && i + 3 < s.length()) {
-                b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                b.append(c);
-            }
-        }
-        return b.toString();
-    }
-
     static boolean isMounted(Path mnt) {
-        return mountPoints().containsKey(mnt.toString());
+        return MountTable.isMounted(mnt);
     }
 
     static String typeAt(Path mnt) {
-        return mountPoints().get(mnt.toString());
+        return MountTable.typeAt(mnt);
     }
 
     /** Both live trees compared. */
@@ -333,7 +302,7 @@ final class DiffEnv implements AutoCloseable {
     /** Mount points under this case's directory that are still mounted. */
     List<String> leftoverMounts() {
         String prefix = base.toString() + "/";
-        return mountPoints().keySet().stream().filter(m -> m.startsWith(prefix)).toList();
+        return MountTable.mountPoints().stream().filter(m -> m.startsWith(prefix)).distinct().toList();
     }
 
     @Override

@@ -1,9 +1,10 @@
 package io.strata.launcher.image;
 
+import io.strata.launcher.Cli;
+import io.strata.launcher.Cli.Result;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strata.fuse.MountTable;
-import io.strata.launcher.Main;
 import io.strata.testimages.Compression;
 import io.strata.testimages.HostileImages;
 import io.strata.testimages.Image;
@@ -17,8 +18,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,25 +44,11 @@ class ImageCliTest {
     }
 
     private Optional<ProcessHandle> server() {
-        return ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains(mnt.toString()) && c.contains("mount")).orElse(false))
-                .findFirst();
+        return Cli.serverOf(mnt);
     }
 
-    record Result(int code, String out, String err) {
-    }
-
-    static synchronized Result strata(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
-        System.setErr(new PrintStream(err, true));
-        try {
-            return new Result(Main.run(args), out.toString(), err.toString());
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    static Result strata(String... args) {
+        return Cli.run(args);
     }
 
     private String store() {

@@ -2,13 +2,11 @@ package io.strata.launcher.store;
 
 import io.strata.core.testing.Trees;
 import io.strata.fuse.MountTable;
-import io.strata.launcher.Main;
+import io.strata.launcher.Cli;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,22 +28,10 @@ class ContainerMountCliTest {
     Path base;
     private Path store, rw, ro;
 
-    private record Result(int code, String out, String err) {
-    }
-
-    private Result strata(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
-        System.setErr(new PrintStream(err, true));
-        try {
-            List<String> a = new java.util.ArrayList<>(List.of(args));
-            if (!a.get(0).equals("umount")) a.add("--store=" + store);
-            return new Result(Main.run(a.toArray(String[]::new)), out.toString(), err.toString());
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private Cli.Result strata(String... args) {
+        List<String> a = new java.util.ArrayList<>(List.of(args));
+        if (!a.get(0).equals("umount")) a.add("--store=" + store);
+        return Cli.run(a.toArray(String[]::new));
     }
 
     @AfterEach
@@ -66,7 +52,7 @@ class ContainerMountCliTest {
         ro = Files.createDirectories(base.resolve("ro"));
 
         assertEquals(0, strata("create", "--name", "c", "--lowerdir", base.resolve("lower").toString()).code());
-        Result m = strata("mount", "c", rw.toString());
+        Cli.Result m = strata("mount", "c", rw.toString());
         assertEquals(0, m.code(), m.err());
         assertTrue(MountTable.isMounted(rw));
         assertEquals(2, strata("mount", "c", ro.toString()).code(), "one read-write mount per container");
@@ -78,13 +64,13 @@ class ContainerMountCliTest {
             f.write('X');
             f.getFD().sync();
         }
-        Result df = strata("df");
+        Cli.Result df = strata("df");
         long bytes = Long.parseLong(df.out().lines().filter(l -> l.startsWith("container\tc\t")).findFirst().orElseThrow().split("\t")[2]);
         assertTrue(bytes < (1 << 20), "1 byte into a 16 MiB lower file stores about a page, not a copy: " + bytes);
 
         assertEquals(0, strata("snapshot", "create", "c", "s1").code());
         Files.writeString(rw.resolve("etc/motd"), "after the snapshot\n");
-        Result snap = strata("mount", "c@s1", ro.toString());
+        Cli.Result snap = strata("mount", "c@s1", ro.toString());
         assertEquals(0, snap.code(), snap.err());
         assertEquals("changed\n", Files.readString(ro.resolve("etc/motd")), "the snapshot is the point in time");
         assertThrows(java.io.IOException.class, () -> Files.writeString(ro.resolve("x"), "x"), "and read-only");
@@ -95,7 +81,7 @@ class ContainerMountCliTest {
         assertEquals(0, strata("umount", rw.toString()).code());
         assertFalse(MountTable.isMounted(rw));
         long deadline = System.currentTimeMillis() + 10_000;
-        Result again;
+        Cli.Result again;
         do { // the daemon notices the unmount within a second and releases the writer
             again = strata("mount", "c", rw.toString());
         } while (again.code() != 0 && System.currentTimeMillis() < deadline && sleep());

@@ -1,14 +1,12 @@
 package io.strata.launcher.store;
 
-import io.strata.launcher.Main;
+import io.strata.launcher.Cli;
 import io.strata.testimages.ImageFormat;
 import io.strata.testimages.TestImages;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,17 +22,9 @@ class ImageInUseTest {
     private Path store;
 
     private int strata(String... args) {
-        PrintStream out = System.out, err = System.err;
-        System.setOut(new PrintStream(new ByteArrayOutputStream(), true));
-        System.setErr(new PrintStream(new ByteArrayOutputStream(), true));
-        try {
-            List<String> a = new ArrayList<>(List.of(args));
-            a.add("--store=" + store);
-            return Main.run(a.toArray(String[]::new));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+        List<String> a = new ArrayList<>(List.of(args));
+        a.add("--store=" + store);
+        return Cli.run(a.toArray(String[]::new)).code();
     }
 
     @AfterEach

@@ -1,12 +1,14 @@
 package io.strata.store.block.diff;
 
 import io.strata.core.errno.FsException;
+import io.strata.core.whiteout.Whiteouts;
 import io.strata.store.block.db.StoreDb;
 import io.strata.store.block.inode.Dirent;
 import io.strata.store.block.inode.Directories;
 import io.strata.store.block.inode.Inode;
 import io.strata.store.block.inode.Inodes;
 import io.strata.store.block.snapshot.Chain;
+import io.strata.store.block.union.BlockUnion;
 
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -20,7 +22,7 @@ import java.util.List;
  * is "/etc/motd"; a 0/0 character device is a deletion (D); an added path that a lower layer also has is a change (C).
  */
 public final class UnionDiff {
-    private static final String UPPER = "/upper";
+    private static final String UPPER = BlockUnion.UPPER;
 
     private UnionDiff() {
     }
@@ -28,6 +30,7 @@ public final class UnionDiff {
     public static List<Change> of(List<Change> raw, StoreDb db, Chain head, long rootIno, List<Path> lowers) throws FsException {
         List<Change> out = new ArrayList<>();
         boolean union = raw.stream().anyMatch(c -> c.path().equals(UPPER) || c.path().startsWith(UPPER + "/"));
+        // a layer never mounted through the union has no upper directory: its changes are shown as they are
         for (Change c : raw) {
             String p = c.path();
             if (!union) {
@@ -39,7 +42,7 @@ public final class UnionDiff {
             char kind = c.kind();
             if (kind != 'D') {
                 Inode n = head == null ? null : stat(db, head, rootIno, p);
-                if (n != null && (n.mode & Inode.S_IFMT) == 0020000 && n.rdev == 0) kind = 'D'; // a whiteout
+                if (n != null && Whiteouts.isWhiteoutDevice(n.mode, n.rdev)) kind = 'D';
                 else if (kind == 'A' && inLowers(lowers, path)) kind = 'C';
             }
             out.add(new Change(kind, path));

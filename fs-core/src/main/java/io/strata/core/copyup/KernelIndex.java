@@ -1,0 +1,95 @@
+package io.strata.core.copyup;
+
+import io.strata.core.errno.FsException;
+import io.strata.core.host.Host;
+import io.strata.core.host.Stat;
+import io.strata.core.inode.InodeNumbers;
+import io.strata.core.inode.LinkCount;
+import io.strata.core.inode.OriginHandle;
+import io.strata.core.layer.DirLayer;
+import io.strata.core.layer.LayerStack;
+import io.strata.core.layer.Paths;
+import io.strata.core.namei.Lookup;
+import io.strata.core.namei.Node;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The hard-link index of an upper dir written by kernel overlayfs with index=on (WORKDIR/index/HANDLE): there a
+ * hard-linked lower file may be copied up under one name only, the kernel finding its other names through the index
+ * at lookup. Strata keeps all names of a file in the upper instead, so at mount it links each still-visible lower name
+ * of an indexed file to the index inode (what the kernel would do on the next copy-up of that name) and re-records
+ * the kernel's union link count relative to the upper's.
+ */
+public final class KernelIndex {
+    private final LayerStack layers;
+    private final Lookup lookup;
+    private final InodeNumbers inodes;
+    private final CopyUp copyUp;
+
+    public KernelIndex(LayerStack layers, Lookup lookup, InodeNumbers inodes, CopyUp copyUp) {
+        this.layers = layers;
+        this.lookup = lookup;
+        this.inodes = inodes;
+        this.copyUp = copyUp;
+    }
+
+    public void adopt() throws FsException {
+        DirLayer upper = layers.upper();
+        String indexDir = Paths.parent(upper.workDir()) + "/index";
+        if (!upper.fs().isHost() || Host.lstatOrNull(indexDir) == null) return;
+        List<Long> lowerDevs = new ArrayList<>();
+        for (DirLayer l : layers.lowers()) lowerDevs.add(l.fs().lstat(l.root()).dev());
+        Map<String, String> moved = null;
+        for (String name : Host.list(indexDir)) {
+            OriginHandle origin = OriginHandle.fromIndexName(name);
+            Stat lower = origin == null ? null : inodes.resolve(origin);
+            String idxHost = indexDir + "/" + name;
+            Stat idx = Host.lstatOrNull(idxHost);
+            if (lower == null || idx == null || idx.isDir()) continue;
+            int unionNlink = LinkCount.recorded(upper.fs(), idxHost, idx, inodes);
+            boolean linked = false;
+            for (int layer = 0; layer < lowerDevs.size(); layer++) {
+                if (lowerDevs.get(layer) != lower.dev()) continue;
+                for (String alias : copyUp.hardLinks().names(layer, lower)) {
+                    if (moved == null) moved = movedLowerDirs(upper);
+                    Node a = lookup.resolveOrNullQuietly(unionPathOf(alias, moved));
+                    if (a == null || a.inUpper() || a.lowers().isEmpty()) continue;
+                    Node.Hit h = a.lowers().get(0);
+                    if (h.layer() != layer || !h.rel().equals(alias) || h.stat().ino() != lower.ino()) continue;
+                    copyUp.linkAt(idxHost, a.path());
+                    linked = true;
+                }
+            }
+            if (linked) LinkCount.set(upper.fs(), idxHost, unionNlink, Host.lstat(idxHost).nlink());
+        }
+    }
+
+    /** Lower directory path → the union path that shows it now, for every upper directory that merges a lower one. */
+    private Map<String, String> movedLowerDirs(DirLayer upper) throws FsException {
+        Map<String, String> m = new HashMap<>();
+        List<String> dirs = new ArrayList<>(List.of(""));
+        while (!dirs.isEmpty()) {
+            String dir = dirs.remove(dirs.size() - 1);
+            Node n = lookup.resolveOrNullQuietly(dir);
+            if (n == null || !n.isDir()) continue;
+            if (n.hasLower()) m.put(n.lowerPath(), dir);
+            for (Host.DirEntry e : upper.fs().listTyped(upper.host(dir))) {
+                if (e.type() == Host.DT_DIR) dirs.add(Paths.join(dir, e.name()));
+            }
+        }
+        return m;
+    }
+
+    /** Where a lower path shows in the union: under the union path of its deepest moved (or merged) ancestor. */
+    private static String unionPathOf(String lowerRel, Map<String, String> moved) {
+        for (String p = Paths.parent(lowerRel); ; p = Paths.parent(p)) {
+            String at = moved.get(p);
+            if (at != null) return Paths.join(at, lowerRel.substring(p.isEmpty() ? 0 : p.length() + 1));
+            if (p.isEmpty()) return lowerRel;
+        }
+    }
+}
