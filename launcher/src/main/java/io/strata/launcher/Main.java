@@ -9,7 +9,10 @@ import picocli.CommandLine.Command;
         subcommands = {MountCommand.class, UmountCommand.class, DemoCommand.class, CommandLine.HelpCommand.class,
                 io.strata.launcher.image.ImageCommand.class, io.strata.launcher.container.ContainerCommand.class,
                 StoreCommands.Daemon.class, StoreCommands.Create.class, StoreCommands.Ps.class, StoreCommands.Snapshot.class,
-                StoreCommands.Diff.class, StoreCommands.Df.class, StoreCommands.Rm.class, StoreCommands.Gc.class})
+                StoreCommands.Diff.class, StoreCommands.Df.class, StoreCommands.Rm.class, StoreCommands.Gc.class,
+                io.strata.launcher.run.RunCommand.class, io.strata.launcher.run.ExecCommand.class,
+                io.strata.launcher.run.LifecycleCommands.Stop.class, io.strata.launcher.run.LifecycleCommands.Kill.class,
+                io.strata.launcher.run.LifecycleCommands.Logs.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -18,14 +21,25 @@ public final class Main implements Runnable {
         System.exit(run(args));
     }
 
+    /** docker's exit status for run's and exec's own errors (bad flag, missing image): the command's are 0-255 too. */
+    static final int RUN_ERROR = 125;
+    private static final java.util.Set<String> RUNS = java.util.Set.of("run", "exec");
+
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        for (String c : RUNS) cl.getSubcommands().get(c).setStopAtPositional(true); // CMD's own options pass through
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof IllegalArgumentException || ex instanceof UserError) {
+            boolean runs = RUNS.contains(cmd.getCommandName());
+            if (runs || ex instanceof IllegalArgumentException || ex instanceof UserError) {
                 cmd.getErr().println("strata: " + ex.getMessage());
-                return 2;
+                return runs ? RUN_ERROR : 2;
             }
             throw ex;
+        });
+        CommandLine.IParameterExceptionHandler usage = cl.getParameterExceptionHandler();
+        cl.setParameterExceptionHandler((ex, a) -> {
+            int code = usage.handleParseException(ex, a);
+            return RUNS.contains(ex.getCommandLine().getCommandName()) ? RUN_ERROR : code;
         });
         return cl.execute(args);
     }

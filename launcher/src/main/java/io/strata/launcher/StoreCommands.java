@@ -20,8 +20,40 @@ import java.util.concurrent.Callable;
  * The block store's commands. Each is a request to the store's daemon ({@code strata daemon}, the one process
  * that owns the store's RocksDB), started on demand when none answers.
  */
-final class StoreCommands {
+public final class StoreCommands {
     private StoreCommands() {
+    }
+
+    /** A client of the store's daemon, which is started if none answers. */
+    public static StoreClient daemon(StoreRoot root) throws Exception {
+        StoreClient client = new StoreClient(root);
+        if (!client.reachable()) startDaemon(root);
+        return client;
+    }
+
+    /** A request that must succeed: its lines, or a UserError with the daemon's message. */
+    public static List<String> call(StoreClient client, String... args) throws java.io.IOException {
+        Protocol.Response r = client.call(List.of(args));
+        if (!r.ok()) throw new UserError(r.message());
+        return r.lines();
+    }
+
+    /**
+     * Creates block-store container name with image's layers as its lowers. The use is recorded first (no moment
+     * where the container exists and the image can go) and dropped again if the create fails.
+     */
+    public static void createOnImage(StoreRoot root, String name, io.strata.store.oci.ImageRecord image) throws Exception {
+        var images = new io.strata.store.oci.ImageStore(root.dir());
+        String lowerdirs = String.join(":", images.lowerDirsTopFirst(image).stream().map(Path::toString).toList());
+        String previous = images.useOf(name); // a container of that name (create will refuse it) keeps its record
+        images.recordUse(name, image.id());
+        try {
+            call(daemon(root), "create", name, lowerdirs);
+        } catch (Exception | Error e) {
+            if (previous == null) images.dropUse(name);
+            else images.recordUse(name, previous);
+            throw e;
+        }
     }
 
     /** --store, shared by every store command. */
@@ -35,10 +67,7 @@ final class StoreCommands {
 
         /** Sends a request (starting the daemon if needed), prints its lines, fails with its error. */
         int request(String... args) throws Exception {
-            StoreRoot root = root();
-            StoreClient client = new StoreClient(root);
-            if (!client.reachable()) startDaemon(root);
-            Protocol.Response r = client.call(List.of(args));
+            Protocol.Response r = daemon(root()).call(List.of(args));
             for (String line : r.lines()) System.out.println(line);
             if (!r.ok()) throw new UserError(r.message());
             return 0;
@@ -97,8 +126,9 @@ final class StoreCommands {
                 return 0;
             }
             if (action != null) throw new UserError("unknown daemon action '" + action + "'");
-            try (StoreDaemon d = new StoreDaemon(root(), MemoryBudget.DEFAULT, idle,
-                    new io.strata.launcher.store.DaemonMounts(root().dir()))) {
+            var mounts = new io.strata.launcher.store.DaemonMounts(root().dir());
+            try (StoreDaemon d = new StoreDaemon(root(), MemoryBudget.DEFAULT, idle, mounts,
+                    new io.strata.launcher.run.DaemonRuns(root().dir(), mounts))) {
                 d.serve();
             }
             return 0;
@@ -120,27 +150,18 @@ final class StoreCommands {
             }
             if (image != null) {
                 if (!lowerdirs.isEmpty()) throw new UserError("give an image or --lowerdir, not both");
-                var images = new io.strata.store.oci.ImageStore(root().dir());
-                var rec = images.find(image);
-                if (rec == null) throw new UserError("no image " + image + " (strata image ls)");
-                lowerdirs = String.join(":", images.lowerDirsTopFirst(rec).stream().map(Path::toString).toList());
-                String previous = images.useOf(name); // a container of that name (create will refuse it) keeps its record
-                images.recordUse(name, rec.id()); // first: no moment where the container exists and the image can go
-                try {
-                    return request("create", name, lowerdirs);
-                } catch (Exception | Error e) {
-                    if (previous == null) images.dropUse(name);
-                    else images.recordUse(name, previous);
-                    throw e;
-                }
+                var rec = new io.strata.store.oci.ImageStore(root().dir()).find(image);
+                createOnImage(root(), name, rec);
+                System.out.println(name);
+                return 0;
             }
             return request("create", name, lowerdirs);
         }
     }
 
-    @Command(name = "ps", description = "List containers: name, snapshots, created, lowers.")
+    @Command(name = "ps", description = "List containers: name, status (Up …, Exited (N) … ago, Created), snapshots, created, lowers.")
     static final class Ps extends StoreOption implements Callable<Integer> {
-        @Option(names = "-a", description = "All containers (the store has no running state yet: always all).") boolean all;
+        @Option(names = "-a", description = "All containers (accepted for docker's sake: every container is always listed).") boolean all;
 
         @Override
         public Integer call() throws Exception {

@@ -41,7 +41,16 @@ public final class DaemonMounts implements ContainerMounts {
     }
 
     @Override
-    public synchronized void mount(BlockStore store, String container, String snapshot, Path mountPoint) throws FsException {
+    public void mount(BlockStore store, String container, String snapshot, Path mountPoint) throws FsException {
+        mount(store, container, snapshot, mountPoint, null);
+    }
+
+    /**
+     * As {@link #mount(BlockStore, String, String, Path)}, with fuse-overlayfs' id mapping (INSIDE:OUTSIDE:COUNT, for
+     * uids and gids alike; null: none): a --userns container's root, host uid 100000, owns what uid 0 owns on disk.
+     */
+    public synchronized void mount(BlockStore store, String container, String snapshot, Path mountPoint, String idMapping)
+            throws FsException {
         reap();
         Path mp = mountPoint.toAbsolutePath().normalize();
         if (!Files.isDirectory(mp)) throw new FsException(Errno.ENOTDIR, "mount point " + mp + " is not a directory");
@@ -55,6 +64,7 @@ public final class DaemonMounts implements ContainerMounts {
                     : BlockUnion.openReadOnly(layer, storeDir, lowers);
             // FuseMount reads only ro and the FUSE options from these; lowerdir= names what is mounted
             List<String> opts = new ArrayList<>(List.of("lowerdir=" + (lowers.isEmpty() ? storeDir.toString() : c.lowerdirs())));
+            if (idMapping != null) opts.addAll(List.of("uidmapping=" + idMapping, "gidmapping=" + idMapping));
             MountOptions p = MountOptions.parse(opts);
             MountOptions o = new MountOptions(p.lowerDirs(), null, null, snapshot != null, true, p.uidMapping(),
                     p.gidMapping(), p.fuseOptions(), false);
@@ -79,6 +89,19 @@ public final class DaemonMounts implements ContainerMounts {
     public synchronized int active() {
         reap();
         return live.size();
+    }
+
+    /** Unmounts what is mounted at mountPoint (lazily when busy) and closes its layer; false if it would not go. */
+    public synchronized boolean unmount(Path mountPoint) {
+        Path mp = mountPoint.toAbsolutePath().normalize();
+        Live l = live.remove(mp);
+        if (l != null) {
+            l.fuse().close(); // unmounts, lazily if busy, and waits for the FUSE loop
+            l.layer().close();
+        } else if (MountTable.isMounted(mp) && !MountTable.unmount(mp, false)) {
+            MountTable.unmount(mp, true);
+        }
+        return !MountTable.isMounted(mp);
     }
 
     /** Closes the layers of mounts that are gone. */

@@ -41,14 +41,17 @@ public final class StoreDaemon implements AutoCloseable {
     private volatile boolean stopping;
 
     private final ContainerMounts mounts;
+    private final ContainerRuns runs;
 
     public StoreDaemon(StoreRoot root, MemoryBudget memory, int idleSeconds) throws IOException, FsException {
-        this(root, memory, idleSeconds, ContainerMounts.NONE);
+        this(root, memory, idleSeconds, ContainerMounts.NONE, ContainerRuns.NONE);
     }
 
-    public StoreDaemon(StoreRoot root, MemoryBudget memory, int idleSeconds, ContainerMounts mounts) throws IOException, FsException {
+    public StoreDaemon(StoreRoot root, MemoryBudget memory, int idleSeconds, ContainerMounts mounts, ContainerRuns runs)
+            throws IOException, FsException {
         this.root = root;
         this.mounts = mounts;
+        this.runs = runs;
         this.idleNanos = idleSeconds * 1_000_000_000L;
         root.create();
         if (Files.exists(root.socket())) {
@@ -56,7 +59,7 @@ public final class StoreDaemon implements AutoCloseable {
             Files.delete(root.socket()); // left by a daemon that was killed
         }
         this.store = BlockStore.open(root.db(), memory);
-        this.requests = new StoreRequests(store, mounts);
+        this.requests = new StoreRequests(store, mounts, runs);
         ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             s.bind(UnixDomainSocketAddress.of(root.socket()));
@@ -67,6 +70,7 @@ public final class StoreDaemon implements AutoCloseable {
             throw e;
         }
         this.server = s;
+        runs.open(store);
     }
 
     public BlockStore store() {
@@ -104,7 +108,7 @@ public final class StoreDaemon implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            if (System.nanoTime() - lastRequest > idleNanos && mounts.active() == 0) stop();
+            if (System.nanoTime() - lastRequest > idleNanos && mounts.active() == 0 && runs.active() == 0) stop();
         }
     }
 
@@ -164,6 +168,7 @@ public final class StoreDaemon implements AutoCloseable {
         }
         if (!storeClosed) {
             storeClosed = true;
+            runs.close(); // their containers stop before their rootfs goes
             mounts.close(); // unmounts and closes their layers before the store goes
             store.close();
         }

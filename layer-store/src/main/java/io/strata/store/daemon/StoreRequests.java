@@ -16,14 +16,17 @@ import java.util.List;
 final class StoreRequests {
     private final BlockStore store;
     private final ContainerMounts mounts;
+    private final ContainerRuns runs;
 
-    StoreRequests(BlockStore store, ContainerMounts mounts) {
+    StoreRequests(BlockStore store, ContainerMounts mounts, ContainerRuns runs) {
         this.store = store;
         this.mounts = mounts;
+        this.runs = runs;
     }
 
     List<String> handle(List<String> a) throws FsException {
         if (a.isEmpty()) throw new FsException(Errno.EINVAL, "empty request");
+        if (a.get(0).startsWith("run-")) return runs.handle(a);
         List<String> out = new ArrayList<>();
         switch (a.get(0)) {
             case "ping" -> out.add("pong");
@@ -39,8 +42,8 @@ final class StoreRequests {
             }
             case "ps" -> {
                 for (Records.Container c : store.containers())
-                    out.add(c.name() + "\t" + store.snapshots(c.name()).size() + "\t" + Instant.ofEpochMilli(c.createdMillis())
-                            + "\t" + c.lowerdirs());
+                    out.add(c.name() + "\t" + runs.status(c.name()) + "\t" + store.snapshots(c.name()).size() + "\t"
+                            + Instant.ofEpochMilli(c.createdMillis()) + "\t" + c.lowerdirs());
             }
             case "snapshot-create" -> {
                 need(a, 3);
@@ -61,6 +64,8 @@ final class StoreRequests {
             }
             case "rm" -> {
                 need(a, 2);
+                store.container(a.get(1)); // ENOENT before anything else
+                runs.remove(a.get(1));
                 report(out, store.removeContainer(a.get(1)));
             }
             case "gc" -> report(out, store.gc());

@@ -52,7 +52,7 @@ class StoreDaemonTest {
             assertTrue(client.call(List.of("clone", "web@s1", "web2")).ok());
             List<String> ps = client.call(List.of("ps")).lines();
             assertEquals(2, ps.size());
-            assertTrue(ps.get(0).startsWith("web\t1\t") && ps.get(0).endsWith("/l1:/l2"), ps.get(0));
+            assertTrue(ps.get(0).startsWith("web\tCreated\t1\t") && ps.get(0).endsWith("/l1:/l2"), ps.get(0));
             assertEquals(List.of("A /f"), client.call(List.of("diff", "web@s1")).lines());
             List<String> df = client.call(List.of("df")).lines();
             assertTrue(df.stream().anyMatch(x -> x.startsWith("snapshot\tweb@s1\t")), df.toString());

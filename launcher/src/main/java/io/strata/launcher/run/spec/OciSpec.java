@@ -95,8 +95,8 @@ public final class OciSpec {
         caps.set("permitted", strings(granted));
         caps.set("inheritable", strings(List.of()));
         caps.set("ambient", strings(List.of()));
-        long nofile = Math.min(1L << 20, nrOpen());
-        p.putArray("rlimits").addObject().put("type", "RLIMIT_NOFILE").put("hard", nofile).put("soft", nofile);
+        // no rlimits: the container keeps the launcher's (raising a hard limit needs CAP_SYS_RESOURCE, which a root
+        // in a sandbox may lack; docker too leaves them to what the daemon inherited)
         p.put("noNewPrivileges", true);
         return p;
     }
@@ -183,13 +183,5 @@ public final class OciSpec {
         ArrayNode a = JSON.createArrayNode();
         list.forEach(a::add);
         return a;
-    }
-
-    private static long nrOpen() {
-        try {
-            return Long.parseLong(java.nio.file.Files.readString(Path.of("/proc/sys/fs/nr_open")).trim());
-        } catch (java.io.IOException | NumberFormatException e) {
-            return 1024;
-        }
     }
 }

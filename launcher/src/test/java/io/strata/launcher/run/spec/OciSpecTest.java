@@ -58,6 +58,7 @@ class OciSpecTest {
         assertEquals(0, p.path("user").path("uid").asInt());
         assertFalse(p.path("terminal").asBoolean());
         assertTrue(p.path("noNewPrivileges").asBoolean());
+        assertTrue(p.path("rlimits").isMissingNode(), "the launcher's limits are inherited");
         assertEquals(OciSpec.DOCKER_CAPABILITIES, texts(p.path("capabilities").path("bounding")));
         assertEquals(OciSpec.DOCKER_CAPABILITIES, texts(p.path("capabilities").path("effective")));
         assertEquals(OciSpec.DOCKER_CAPABILITIES, texts(p.path("capabilities").path("permitted")));
