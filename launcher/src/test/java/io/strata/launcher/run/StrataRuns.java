@@ -1,0 +1,226 @@
+package io.strata.launcher.run;
+
+import io.strata.fuse.MountTable;
+import io.strata.launcher.Cli;
+import io.strata.launcher.Main;
+import io.strata.launcher.run.cgroup.Cgroup;
+import io.strata.launcher.run.cgroup.Hierarchies;
+import io.strata.testimages.ImageFormat;
+import io.strata.testimages.TestImages;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * {@code strata run} as a user runs it, for the tests: a store with the bundled 3-layer test image imported as
+ * {@value #IMAGE}, and the CLI as its own process (a JVM of its own: the helper gets its real stdio, signals and
+ * kill -9 reach it as they would a user's). {@link #close()} stops the store's daemon, then removes whatever a run
+ * left — and fails the test if there was anything: a mount under the store's runtime dir, a cgroup of the store, a
+ * process of a run.
+ */
+final class StrataRuns implements AutoCloseable {
+    static final String IMAGE = "t:1";
+    private static final long WAIT_SECONDS = 120;
+
+    record Result(int code, String out, String err) {
+        String all() {
+            return out + err;
+        }
+    }
+
+    private final Path base;
+    final Path store;
+    private final List<Process> started = new ArrayList<>();
+
+    StrataRuns(Path base) {
+        this.base = base;
+        this.store = base.resolve("store");
+        try {
+            Path archive = base.resolve("three.docker.tar");
+            ImageFormat.DOCKER_ARCHIVE.write(TestImages.threeLayers(), archive);
+            Cli.Result r = Cli.run("image", "import", archive.toString(), "--name", IMAGE, "--store", store.toString());
+            assertEquals(0, r.code(), r.err());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The CLI's argv with --store after the command's name (run and exec stop at their first positional). */
+    List<String> command(String... args) {
+        String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
+        List<String> cmd = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        if (args.length > 0) {
+            cmd.add(args[0]);
+            if (!args[0].equals("image")) cmd.add("--store=" + store);
+            cmd.addAll(List.of(args).subList(1, args.length));
+        }
+        return cmd;
+    }
+
+    /** Starts the CLI; stdout and stderr go to files (read them with {@link #finish}). */
+    Process start(String... args) {
+        try {
+            int n = started.size();
+            Process p = new ProcessBuilder(command(args)).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(base.resolve("cli-" + n + ".out").toFile())
+                    .redirectError(base.resolve("cli-" + n + ".err").toFile()).start();
+            started.add(p);
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** What a started CLI printed so far. */
+    String out(Process p) {
+        return read(base.resolve("cli-" + started.indexOf(p) + ".out"));
+    }
+
+    Result finish(Process p) {
+        try {
+            if (!p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                fail("strata still running after " + WAIT_SECONDS + " s: " + p.info().commandLine().orElse("?"));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail("interrupted");
+        }
+        int n = started.indexOf(p);
+        return new Result(p.exitValue(), read(base.resolve("cli-" + n + ".out")), read(base.resolve("cli-" + n + ".err")));
+    }
+
+    /** strata ARGS…, to its end. */
+    Result strata(String... args) {
+        return finish(start(args));
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** The runtime dir of container name in this store. */
+    RunDir runDir(String name) {
+        return RunDir.of(store, name);
+    }
+
+    /** The cgroup of container name (as it is now: it may be gone). */
+    Cgroup cgroup(String name) {
+        return Hierarchies.detect().open(RunDir.cgroupId(store.toAbsolutePath().normalize(), name));
+    }
+
+    /** ps's line of container name, or null. */
+    String ps(String name) {
+        for (String l : strata("ps").out().split("\n")) if (l.startsWith(name + "\t")) return l;
+        return null;
+    }
+
+    /** Polls until cond holds (true) or seconds pass (false). */
+    static boolean await(BooleanSupplier cond, int seconds) {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (cond.getAsBoolean()) return true;
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return cond.getAsBoolean();
+    }
+
+    // ---- what a run may leave behind ----
+
+    /** Mounts under this store's runtime dirs. */
+    List<String> mounts() {
+        String dir = RunDir.storeDir(store.toAbsolutePath().normalize()).toString();
+        return MountTable.mountPoints().stream().filter(m -> m.startsWith(dir + "/")).toList();
+    }
+
+    /** This store's container cgroups (strata/STOREKEY-NAME in any hierarchy). */
+    List<Path> cgroups() {
+        String prefix = RunDir.storeKey(store.toAbsolutePath().normalize()) + "-";
+        Hierarchies h = Hierarchies.detect();
+        List<Path> roots = new ArrayList<>(h.v1Mounts().values());
+        if (h.v2Root() != null) roots.add(h.v2Root());
+        List<Path> out = new ArrayList<>();
+        for (Path r : roots) {
+            Path parent = r.resolve(Cgroup.PARENT);
+            if (!Files.isDirectory(parent)) continue;
+            try (var s = Files.list(parent)) {
+                s.filter(p -> p.getFileName().toString().startsWith(prefix) && Files.isDirectory(p)).forEach(out::add);
+            } catch (IOException e) {
+                // gone meanwhile
+            }
+        }
+        return out;
+    }
+
+    /** Processes of this store's runs (helpers name their bundle in the store's runtime dir) and the CLIs started here. */
+    List<ProcessHandle> processes() {
+        String dir = RunDir.storeDir(store.toAbsolutePath().normalize()).toString();
+        List<ProcessHandle> out = new ArrayList<>(ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(c -> c.contains(dir)).orElse(false)).filter(ProcessHandle::isAlive).toList());
+        for (Process p : started) if (p.isAlive()) out.add(p.toHandle());
+        for (Path cg : cgroups()) for (Long pid : pidsIn(cg))
+            ProcessHandle.of(pid).ifPresent(out::add);
+        return out;
+    }
+
+    private static List<Long> pidsIn(Path cgroupDir) {
+        try {
+            return Files.readAllLines(cgroupDir.resolve("cgroup.procs")).stream().filter(l -> !l.isBlank()).map(Long::parseLong).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** Nothing of a run is left: mounts, cgroups, processes (waited for a few seconds: cleanup is asynchronous). */
+    void assertNothingLeft() {
+        boolean clean = await(() -> mounts().isEmpty() && cgroups().isEmpty() && processes().isEmpty(), 10);
+        assertTrue(clean, "left behind: mounts " + mounts() + ", cgroups " + cgroups() + ", processes "
+                + processes().stream().map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList());
+    }
+
+    @Override
+    public void close() {
+        for (Process p : started) if (p.isAlive()) p.destroyForcibly();
+        if (Files.exists(store.resolve("strata.sock"))) Cli.run("daemon", "stop", "--store", store.toString());
+        List<String> leftMounts = mounts();
+        List<Path> leftCgroups = cgroups();
+        List<ProcessHandle> leftProcesses = processes();
+        // remove it all whatever the verdict, so that one failure does not spill into the next test
+        for (ProcessHandle p : leftProcesses) p.destroyForcibly();
+        for (Path cg : leftCgroups) {
+            for (Long pid : pidsIn(cg)) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            await(() -> {
+                try {
+                    Files.deleteIfExists(cg);
+                    return true;
+                } catch (IOException e) {
+                    return false;
+                }
+            }, 10);
+        }
+        for (String m : leftMounts) MountTable.unmount(Path.of(m), true);
+        assertTrue(leftMounts.isEmpty() && leftCgroups.isEmpty() && leftProcesses.isEmpty(), "left behind after the daemon stopped: mounts "
+                + leftMounts + ", cgroups " + leftCgroups + ", processes " + leftProcesses.stream().map(ProcessHandle::pid).toList());
+    }
+}
