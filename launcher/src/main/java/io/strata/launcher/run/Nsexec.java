@@ -50,28 +50,27 @@ final class Nsexec {
         ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.INHERIT)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .redirectInput(interactive ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Process p = pb.start();
-        Thread hook = new Thread(() -> {
-            if (!p.isAlive()) return;
-            Signals.kill(p.pid(), Signals.number("TERM"));
+        try (Signals.Relay relay = Signals.relay()) {
+            Process p = pb.start();
+            relay.to(p.pid());
+            Thread hook = new Thread(() -> {
+                if (!p.isAlive()) return;
+                Signals.kill(p.pid(), Signals.number("TERM"));
+                try {
+                    if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "strata-run-wait");
+            Runtime.getRuntime().addShutdownHook(hook);
             try {
-                if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "strata-run-wait");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try (AutoCloseable relay = Signals.relayTo(p.pid())) {
-            return p.waitFor();
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is waiting for the helper
+                return p.waitFor();
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is waiting for the helper
+                }
             }
         }
     }

@@ -68,20 +68,49 @@ public final class Signals {
         }
     }
 
-    /** Relays SIGINT, SIGTERM and SIGHUP sent to this JVM to pid until closed (then the JVM's handlers are back). */
-    public static AutoCloseable relayTo(long pid) {
-        boolean fromTerminal = terminalForeground();
-        List<Runnable> restore = new ArrayList<>();
-        for (String name : List.of("INT", "TERM", "HUP")) {
-            if (fromTerminal && !name.equals("TERM")) continue; // the terminal sends these to the helper itself
-            try {
-                sun.misc.Signal sig = new sun.misc.Signal(name);
-                sun.misc.SignalHandler old = sun.misc.Signal.handle(sig, s -> kill(pid, s.getNumber()));
-                restore.add(() -> sun.misc.Signal.handle(sig, old));
-            } catch (IllegalArgumentException reserved) {
-                // the JVM keeps this one (e.g. run with -Xrs)
+    /**
+     * Relays SIGINT, SIGTERM and SIGHUP sent to this JVM to a process, until closed (then the JVM's own handlers are
+     * back). Installed before the process starts: a signal that comes first is held and passed on once
+     * {@link Relay#to} names the process.
+     */
+    public static Relay relay() {
+        return new Relay();
+    }
+
+    public static final class Relay implements AutoCloseable {
+        private final List<Runnable> restore = new ArrayList<>();
+        private final List<Integer> held = new ArrayList<>();
+        private long pid;
+
+        private Relay() {
+            boolean fromTerminal = terminalForeground();
+            for (String name : List.of("INT", "TERM", "HUP")) {
+                if (fromTerminal && !name.equals("TERM")) continue; // the terminal sends these to the helper itself
+                try {
+                    sun.misc.Signal sig = new sun.misc.Signal(name);
+                    sun.misc.SignalHandler old = sun.misc.Signal.handle(sig, s -> pass(s.getNumber()));
+                    restore.add(() -> sun.misc.Signal.handle(sig, old));
+                } catch (IllegalArgumentException reserved) {
+                    // the JVM keeps this one (e.g. run with -Xrs)
+                }
             }
         }
-        return () -> restore.forEach(Runnable::run);
+
+        private synchronized void pass(int sig) {
+            if (pid > 0) kill(pid, sig);
+            else held.add(sig);
+        }
+
+        /** From now on signals go to pid; those that came before go first. */
+        public synchronized void to(long target) {
+            pid = target;
+            for (int sig : held) kill(pid, sig);
+            held.clear();
+        }
+
+        @Override
+        public void close() {
+            restore.forEach(Runnable::run);
+        }
     }
 }

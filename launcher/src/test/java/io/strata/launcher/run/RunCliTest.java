@@ -133,8 +133,9 @@ class RunCliTest {
         Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.writeString(rw.resolve("in"), "from the host\n");
         StrataRuns.Result r = run("--rm", "--read-only", "-v", rw + ":/data", "-v", ro + ":/ro:ro", IMAGE, "/bin/sh", "-c",
-                "cat /data/in; echo out > /data/out; touch /x || echo root-ro; touch /ro/y || echo vol-ro; echo tmp > /dev/shm/ok && echo shm-rw");
+                "cat /data/in; echo out > /data/out; (echo x > /x) || echo root-ro; (echo y > /ro/y) || echo vol-ro; echo tmp > /dev/shm/ok && echo shm-rw");
         assertEquals(0, r.code(), r.all());
+        assertEquals(2, r.err().split("Read-only file system", -1).length - 1, r.err());
         assertEquals(List.of("from the host", "root-ro", "vol-ro", "shm-rw"), List.of(r.out().split("\n")));
         assertEquals("out\n", Files.readString(rw.resolve("out")));
         assertFalse(Files.exists(ro.resolve("y")));
