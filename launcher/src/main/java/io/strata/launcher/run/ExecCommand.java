@@ -8,7 +8,7 @@ import io.strata.launcher.run.spec.RunOptions;
 import io.strata.launcher.run.spec.Users;
 import io.strata.store.daemon.StoreRoot;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Files;
@@ -26,20 +26,8 @@ import java.util.concurrent.Callable;
 @Command(name = "exec", sortOptions = false, description = {"Run a command in a running container.",
         "Options stop at CONTAINER: what follows is the command and its arguments."})
 public final class ExecCommand implements Callable<Integer> {
-    @Option(names = "--store", paramLabel = "DIR", description = "Store root (default: $STRATA_STORE, else /var/lib/strata).")
-    Path store;
-    @Option(names = {"-i", "--interactive"}, description = "Keep stdin attached.")
-    boolean interactive;
-    @Option(names = {"-t", "--tty"}, description = "Give the command a terminal (a pty).")
-    boolean tty;
-    @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Set an environment variable.")
-    List<String> env = new ArrayList<>();
-    @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory (default: the container's).")
-    String workdir;
-    @Option(names = {"-u", "--user"}, paramLabel = "UID[:GID]", description = "User (default: the container's).")
-    String user;
-    @Option(names = "--help", usageHelp = true, description = "Show this help.")
-    boolean help;
+    @Mixin
+    ProcessFlags f = new ProcessFlags();
     @Parameters(index = "0", paramLabel = "CONTAINER")
     String container;
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD")
@@ -48,9 +36,9 @@ public final class ExecCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // the same checks as run's flags
-        new RunOptions(command, env, workdir, user, null, tty, interactive, false, List.of(), RunOptions.Network.NONE, false,
+        new RunOptions(command, f.env, f.workdir, f.user, null, f.tty, f.interactive, false, List.of(), RunOptions.Network.NONE, false,
                 false, io.strata.launcher.run.cgroup.Limits.UNLIMITED);
-        var client = StoreCommands.daemon(StoreRoot.resolve(store));
+        var client = StoreCommands.daemon(StoreRoot.resolve(f.store));
         RunState s = RunState.parse(StoreCommands.call(client, "run-info", container).get(0));
         RunDir d = s.dir();
         if (s.pid() <= 0) throw new io.strata.launcher.UserError("container " + container + " is starting");
@@ -58,20 +46,20 @@ public final class ExecCommand implements Callable<Integer> {
         List<String> baseEnv = new ArrayList<>();
         p.path("env").forEach(e -> baseEnv.add(e.asText()));
         Users.User u;
-        if (user != null) u = Users.resolve(d.rootfs(), user);
+        if (f.user != null) u = Users.resolve(d.rootfs(), f.user);
         else {
             List<Long> extra = new ArrayList<>();
             p.path("user").path("additionalGids").forEach(g -> extra.add(g.asLong()));
             u = new Users.User(p.path("user").path("uid").asLong(), p.path("user").path("gid").asLong(), extra, "/");
         }
         String hostname = baseEnv.stream().filter(e -> e.startsWith("HOSTNAME=")).map(e -> e.substring(9)).findFirst().orElse("");
-        List<String> envNow = OciSpec.env(baseEnv, env, hostname, u.home(), tty, System.getenv());
-        String cwd = workdir != null ? workdir : p.path("cwd").asText("/");
+        List<String> envNow = OciSpec.env(baseEnv, f.env, hostname, u.home(), f.tty, System.getenv());
+        String cwd = f.workdir != null ? f.workdir : p.path("cwd").asText("/");
         Path process = d.dir().resolve("exec-" + UUID.randomUUID() + ".json");
-        Files.writeString(process, new ObjectMapper().writeValueAsString(OciSpec.process(command, envNow, cwd, u, tty)));
+        Files.writeString(process, new ObjectMapper().writeValueAsString(OciSpec.process(command, envNow, cwd, u, f.tty)));
         try {
             System.out.flush();
-            return Nsexec.foreground(Nsexec.exec(s.pid(), process, s.cgroupDirs()), interactive);
+            return Nsexec.foreground(Nsexec.exec(s.pid(), process, s.cgroupDirs()), f.interactive);
         } finally {
             Files.deleteIfExists(process);
         }

@@ -15,6 +15,7 @@ import io.strata.store.daemon.StoreRoot;
 import io.strata.store.oci.ImageRecord;
 import io.strata.store.oci.ImageStore;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -39,24 +40,14 @@ import java.util.concurrent.ThreadLocalRandom;
 @Command(name = "run", sortOptions = false, description = {"Run a command in a new container from an image, or in an existing container.",
         "Options stop at IMAGE|CONTAINER: what follows is the command and its arguments."})
 public final class RunCommand implements Callable<Integer> {
-    @Option(names = "--store", paramLabel = "DIR", description = "Store root (default: $STRATA_STORE, else /var/lib/strata).")
-    Path store;
+    @Mixin
+    ProcessFlags f = new ProcessFlags();
     @Option(names = "--rm", description = "Remove the container when it exits.")
     boolean rm;
     @Option(names = "--name", paramLabel = "NAME", description = "Name of the new container (default: generated).")
     String name;
     @Option(names = {"-d", "--detach"}, description = "Run in the background, print the container's name (strata logs, ps, stop).")
     boolean detach;
-    @Option(names = {"-i", "--interactive"}, description = "Keep stdin attached.")
-    boolean interactive;
-    @Option(names = {"-t", "--tty"}, description = "Give the command a terminal (a pty).")
-    boolean tty;
-    @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Set an environment variable (KEY alone: the host's value).")
-    List<String> env = new ArrayList<>();
-    @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory inside the container.")
-    String workdir;
-    @Option(names = {"-u", "--user"}, paramLabel = "UID[:GID]", description = "User (and group) to run as; names from the container's /etc/passwd.")
-    String user;
     @Option(names = {"-h", "--hostname"}, paramLabel = "NAME", description = "Hostname (default: the container's name).")
     String hostname;
     @Option(names = {"-m", "--memory"}, paramLabel = "SIZE", description = "Memory limit (64m, 1g, …).")
@@ -77,8 +68,6 @@ public final class RunCommand implements Callable<Integer> {
     boolean init;
     @Option(names = {"-v", "--volume"}, paramLabel = "HOSTDIR:DIR[:ro]", description = "Bind mount a host directory or file.")
     List<String> volumes = new ArrayList<>();
-    @Option(names = "--help", usageHelp = true, description = "Show this help.")
-    boolean help;
     @Parameters(index = "0", paramLabel = "IMAGE|CONTAINER", description = "An image (strata image ls) or a container (strata ps).")
     String target;
     @Parameters(index = "1..*", paramLabel = "CMD", description = "The command and its arguments (default: the image's Entrypoint and Cmd).")
@@ -90,15 +79,15 @@ public final class RunCommand implements Callable<Integer> {
 
     RunOptions options() {
         List<RunOptions.Volume> vols = volumes.stream().map(RunOptions.Volume::parse).toList();
-        return new RunOptions(command, env, workdir, user, hostname, tty, interactive, readOnly, vols,
+        return new RunOptions(command, f.env, f.workdir, f.user, hostname, f.tty, f.interactive, readOnly, vols,
                 RunOptions.Network.parse(net), userns, init, Limits.of(memory, memorySwap, cpus, pidsLimit));
     }
 
     @Override
     public Integer call() throws Exception {
         RunOptions o = options();
-        if (detach && (interactive || tty)) throw new UserError("-d does not go with -i or -t (strata logs shows the output)");
-        StoreRoot root = StoreRoot.resolve(store);
+        if (detach && (f.interactive || f.tty)) throw new UserError("-d does not go with -i or -t (strata logs shows the output)");
+        StoreRoot root = StoreRoot.resolve(f.store);
         StoreClient client = StoreCommands.daemon(root);
         Target t = target(root, client);
         RunOptions.IdMap map = o.idMap();
@@ -124,7 +113,7 @@ public final class RunCommand implements Callable<Integer> {
                 if (detached) System.out.println(t.name());
             } else {
                 System.out.flush();
-                status = Nsexec.foreground(Nsexec.run(dir, cgroups, init, false), interactive);
+                status = Nsexec.foreground(Nsexec.run(dir, cgroups, init, false), f.interactive);
             }
         } catch (IllegalArgumentException | UserError e) {
             System.err.println("strata: " + e.getMessage());
@@ -185,7 +174,7 @@ public final class RunCommand implements Callable<Integer> {
         String cwd = o.workdir() != null ? o.workdir() : t.image().workingDir();
         if (!cwd.isEmpty()) Rootfs.ensure(rootfs, cwd, true, owner, owner);
         var config = OciSpec.config(new OciSpec.Inputs(t.image(), o, u, host, rootfs, dir.dir(),
-                "/" + io.strata.launcher.run.cgroup.Cgroup.PARENT + "/" + RunDir.cgroupId(StoreRoot.resolve(store).dir(), t.name())));
+                "/" + io.strata.launcher.run.cgroup.Cgroup.PARENT + "/" + RunDir.cgroupId(StoreRoot.resolve(f.store).dir(), t.name())));
         Files.writeString(dir.config(), new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
                 .writeValueAsString(config));
     }

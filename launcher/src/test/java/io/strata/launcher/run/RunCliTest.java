@@ -1,9 +1,6 @@
 package io.strata.launcher.run;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,21 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code strata run} of the bundled test image, as a user runs it (the CLI in its own JVM, the store daemon, the
  * container mounted through FUSE, real namespaces and cgroups): what the command sees, what it writes, how it ends.
  */
-class RunCliTest {
-    @TempDir
-    Path base;
-    private StrataRuns s;
-
-    @BeforeEach
-    void store() {
-        s = new StrataRuns(base);
-    }
-
-    @AfterEach
-    void cleanUp() {
-        s.close();
-    }
-
+class RunCliTest extends RunTests {
     private StrataRuns.Result run(String... args) {
         String[] a = new String[args.length + 1];
         a[0] = "run";

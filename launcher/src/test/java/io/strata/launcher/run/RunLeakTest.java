@@ -1,11 +1,7 @@
 package io.strata.launcher.run;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,21 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Twenty runs that end in twenty different ways, then nothing of them is left: no mount, cgroup or process. */
-class RunLeakTest {
-    @TempDir
-    Path base;
-    private StrataRuns s;
-
-    @BeforeEach
-    void store() {
-        s = new StrataRuns(base);
-    }
-
-    @AfterEach
-    void cleanUp() {
-        s.close();
-    }
-
+class RunLeakTest extends RunTests {
     private void expect(List<String> failures, int code, String... args) {
         StrataRuns.Result r = s.strata(args);
         if (r.code() != code) failures.add(String.join(" ", args) + " → " + r.code() + " (expected " + code + "): " + r.all());

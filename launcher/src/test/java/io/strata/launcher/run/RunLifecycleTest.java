@@ -1,13 +1,9 @@
 package io.strata.launcher.run;
 
 import io.strata.fuse.MountTable;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
 import static io.strata.launcher.run.StrataRuns.IMAGE;
@@ -21,21 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A container's life around strata run: detached (-d) with logs, ps, exec, stop and kill; the CLI's signals passed
  * on; and the cleanup that happens whatever ends the run — the CLI killed with SIGKILL, the daemon stopped.
  */
-class RunLifecycleTest {
-    @TempDir
-    Path base;
-    private StrataRuns s;
-
-    @BeforeEach
-    void store() {
-        s = new StrataRuns(base);
-    }
-
-    @AfterEach
-    void cleanUp() {
-        s.close();
-    }
-
+class RunLifecycleTest extends RunTests {
     @Test
     void detachedRunWithLogsPsExecAndStop() {
         StrataRuns.Result r = s.strata("run", "-d", "--name", "bg", IMAGE, "/bin/sh", "-c",

@@ -1,12 +1,8 @@
 package io.strata.launcher.run;
 
 import io.strata.launcher.run.cgroup.Cgroup;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,21 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The cgroup limits of strata run doing their work: an OOM kill, a fork refused, a CPU quota held. */
-class RunLimitsTest {
-    @TempDir
-    Path base;
-    private StrataRuns s;
-
-    @BeforeEach
-    void store() {
-        s = new StrataRuns(base);
-    }
-
-    @AfterEach
-    void cleanUp() {
-        s.close();
-    }
-
+class RunLimitsTest extends RunTests {
     @Test
     void anAllocationOverTheMemoryLimitIsKilledWith137AndSaysSo() {
         StrataRuns.Result r = s.strata("run", "--rm", "-m", "32m", IMAGE, "/bin/busybox", "dd", "if=/dev/zero", "of=/dev/null",

@@ -90,6 +90,32 @@ public abstract sealed class Cgroup permits CgroupV1, CgroupV2 {
         }
     }
 
+    /** What makes a cgroup: its directories and limits. */
+    interface Setup {
+        void run() throws IOException;
+    }
+
+    /** Runs setup for cg; when it fails, removes what it made (killing nothing: nothing runs in it yet) and rethrows. */
+    static <T extends Cgroup> T made(T cg, Setup setup) throws IOException {
+        try {
+            setup.run();
+            return cg;
+        } catch (IOException | RuntimeException e) {
+            try {
+                cg.destroy();
+            } catch (IOException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        }
+    }
+
+    /** An IOException when a limit needs a controller the hierarchy does not offer (where: version and a hint). */
+    static void require(java.util.Set<String> available, String controller, boolean needed, String where) throws IOException {
+        if (needed && !available.contains(controller))
+            throw new IOException("cgroup controller '" + controller + "' is not available: " + where);
+    }
+
     static List<Long> readPids(Path dir) {
         List<Long> out = new ArrayList<>();
         try {

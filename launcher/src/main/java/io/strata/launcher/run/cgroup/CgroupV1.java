@@ -24,32 +24,20 @@ public final class CgroupV1 extends Cgroup {
 
     /** Creates the directories and writes the limits; on failure removes what it made. */
     static CgroupV1 create(String id, Map<String, Path> mounts, Limits limits) throws IOException {
-        require(mounts, "memory", limits.limitsMemory());
-        require(mounts, "cpu", limits.limitsCpu());
-        require(mounts, "pids", limits.limitsPids());
+        String where = "no v1 mount of it in /proc/self/mountinfo";
+        require(mounts.keySet(), "memory", limits.limitsMemory(), where);
+        require(mounts.keySet(), "cpu", limits.limitsCpu(), where);
+        require(mounts.keySet(), "pids", limits.limitsPids(), where);
         Map<String, Path> dirs = new LinkedHashMap<>();
         for (var e : mounts.entrySet()) dirs.put(e.getKey(), e.getValue().resolve(PARENT).resolve(id));
         CgroupV1 cg = new CgroupV1(id, dirs);
-        try {
+        return made(cg, () -> {
             for (Path d : cg.dirs()) {
                 if (Files.isDirectory(d)) throw new IOException("cgroup " + d + " exists already (a container of that id runs?)");
                 Files.createDirectories(d);
             }
             cg.writeLimits(limits);
-        } catch (IOException | RuntimeException e) {
-            try {
-                cg.destroy();
-            } catch (IOException again) {
-                e.addSuppressed(again);
-            }
-            throw e;
-        }
-        return cg;
-    }
-
-    private static void require(Map<String, Path> mounts, String controller, boolean needed) throws IOException {
-        if (needed && !mounts.containsKey(controller))
-            throw new IOException("the cgroup v1 controller '" + controller + "' is not mounted (see /proc/self/mountinfo)");
+        });
     }
 
     private void writeLimits(Limits l) throws IOException {

@@ -21,9 +21,10 @@ public final class CgroupV2 extends Cgroup {
     }
 
     static CgroupV2 create(String id, Path root, Set<String> available, Limits limits) throws IOException {
-        require(available, "memory", limits.limitsMemory());
-        require(available, "cpu", limits.limitsCpu());
-        require(available, "pids", limits.limitsPids());
+        String where = "not in the v2 root's cgroup.controllers";
+        require(available, "memory", limits.limitsMemory(), where);
+        require(available, "cpu", limits.limitsCpu(), where);
+        require(available, "pids", limits.limitsPids(), where);
         Path parent = root.resolve(PARENT), dir = parent.resolve(id);
         if (Files.isDirectory(dir)) throw new IOException("cgroup " + dir + " exists already (a container of that id runs?)");
         Files.createDirectories(parent);
@@ -33,8 +34,7 @@ public final class CgroupV2 extends Cgroup {
             enable(parent, c);
         }
         Files.createDirectories(dir);
-        CgroupV2 cg = new CgroupV2(id, dir);
-        try {
+        return made(new CgroupV2(id, dir), () -> {
             if (limits.limitsMemory()) {
                 write(dir.resolve("memory.max"), Long.toString(limits.memory()));
                 if (Files.exists(dir.resolve("memory.swap.max")))
@@ -43,20 +43,7 @@ public final class CgroupV2 extends Cgroup {
             }
             if (limits.limitsCpu()) write(dir.resolve("cpu.max"), limits.cpuQuota() + " " + limits.cpuPeriod());
             if (limits.limitsPids()) write(dir.resolve("pids.max"), Long.toString(limits.pids()));
-        } catch (IOException | RuntimeException e) {
-            try {
-                cg.destroy();
-            } catch (IOException again) {
-                e.addSuppressed(again);
-            }
-            throw e;
-        }
-        return cg;
-    }
-
-    private static void require(Set<String> available, String controller, boolean needed) throws IOException {
-        if (needed && !available.contains(controller))
-            throw new IOException("the cgroup v2 controller '" + controller + "' is not available (cgroup.controllers)");
+        });
     }
 
     private static void enable(Path cgroup, String controller) throws IOException {
