@@ -56,7 +56,7 @@ public final class StoreDaemon implements AutoCloseable {
             Files.delete(root.socket()); // left by a daemon that was killed
         }
         this.store = BlockStore.open(root.db(), memory);
-        this.requests = new StoreRequests(store, mounts);
+        this.requests = new StoreRequests(store, mounts, root.dir());
         ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             s.bind(UnixDomainSocketAddress.of(root.socket()));
