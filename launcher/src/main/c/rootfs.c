@@ -1,6 +1,6 @@
 /* The container's filesystem view, in the child, inside its own mount namespace, in runc's order:
  * propagation of / → the rootfs bound onto itself → mounts[] → /dev nodes and links → pivot_root and the old root
- * detached → the pty (with process.terminal) → masked paths → read-only paths → read-only root.
+ * detached → the pty (with process.terminal) → read-only paths → masked paths → read-only root.
  * Every mount is made inside the private namespace: when the child dies, they all go with it, nothing to undo.
  * Before pivot_root, destinations are resolved inside the rootfs with openat2(RESOLVE_IN_ROOT), so a symlink in
  * the image cannot send a mount to the host; mounts then target the opened fd through /proc/self/fd. */
@@ -417,7 +417,7 @@ void nx_rootfs_setup(const struct nx_config *c, struct nx_rootfs_state *st) {
         nx_pty_open(&st->pty_master, &st->pty_slave);
         bind_console(st->pty_slave);
     }
-    for (size_t i = 0; i < c->masked_paths.n; i++) mask_path(c->masked_paths.v[i]);
     for (size_t i = 0; i < c->readonly_paths.n; i++) readonly_path(c->readonly_paths.v[i]);
+    for (size_t i = 0; i < c->masked_paths.n; i++) mask_path(c->masked_paths.v[i]);
     if (c->root_readonly) make_readonly("/");
 }

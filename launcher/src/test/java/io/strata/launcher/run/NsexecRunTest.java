@@ -102,6 +102,18 @@ class NsexecRunTest extends ContainerTest {
     }
 
     @Test
+    void killingTheHelperEvenWithSigkillTakesTheContainerWithIt() throws Exception {
+        ObjectNode config = containers.config("sh", "-c", "touch /out/ready; exec sleep 1000");
+        Path out = containers.outDir(config);
+        Path bundle = containers.bundle(config);
+        Process helper = containers.start(containers.runCommand(bundle));
+        Containers.awaitFile(out.resolve("ready"));
+        long pid = Long.parseLong(Containers.awaitFile(bundle.resolve("pid")).trim());
+        helper.destroyForcibly();
+        assertTrue(Containers.awaitEnd(pid), "PR_SET_PDEATHSIG: the container's pid 1 dies with the helper");
+    }
+
+    @Test
     void aMissingCommandIs127AndANonExecutableOneIs126() {
         Result missing = containers.run(containers.config("no-such-command"));
         assertEquals(127, missing.code());
