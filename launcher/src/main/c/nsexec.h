@@ -109,8 +109,8 @@ struct nx_rootfs_state {
     int pty_master;            /* out */
 };
 void nx_rootfs_setup(const struct nx_config *config, struct nx_rootfs_state *state);
-/* Opens the container's pty (after pivot_root: /dev/ptmx of its own devpts instance). */
-void nx_pty_open(int *master, int *slave);
+/* Opens the container's pty (after pivot_root: /dev/ptmx of its own devpts instance); the slave belongs to uid. */
+void nx_pty_open(int *master, int *slave, uid_t uid);
 
 /* ---- process.c: the last steps before execve, shared by run, exec and the init ---- */
 void nx_process_rlimits(const struct nx_process *p);

@@ -386,13 +386,14 @@ static void readonly_path(const char *path) {
     make_readonly(path);
 }
 
-void nx_pty_open(int *master, int *slave) {
+void nx_pty_open(int *master, int *slave, uid_t uid) {
     *master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (*master < 0) nx_die_errno("open /dev/ptmx");
     int unlock = 0;
     if (ioctl(*master, TIOCSPTLCK, &unlock) < 0) nx_die_errno("unlock the pty");
     *slave = ioctl(*master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (*slave < 0) nx_die_errno("open the pty's slave");
+    if (fchown(*slave, uid, (gid_t)-1) < 0) nx_die_errno("chown the pty's slave");
 }
 
 /* runc binds the pty's slave over /dev/console. */
@@ -414,7 +415,7 @@ void nx_rootfs_setup(const struct nx_config *c, struct nx_rootfs_state *st) {
     root_fd = -1;
     pivot(c->root_path);
     if (c->process.terminal) {
-        nx_pty_open(&st->pty_master, &st->pty_slave);
+        nx_pty_open(&st->pty_master, &st->pty_slave, c->process.uid);
         bind_console(st->pty_slave);
     }
     for (size_t i = 0; i < c->readonly_paths.n; i++) readonly_path(c->readonly_paths.v[i]);

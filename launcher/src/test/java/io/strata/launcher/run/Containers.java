@@ -156,6 +156,19 @@ final class Containers implements AutoCloseable {
         ((ArrayNode) config.get("linux").get("namespaces")).addObject().put("type", "cgroup");
     }
 
+    /** A foreground helper whose container is up: its command has touched /out/ready. */
+    record Running(Process helper, long pid, Path out) {
+    }
+
+    /** Starts `run` with /out bound (see {@link #outDir}) and waits until the command touches /out/ready. */
+    Running startReady(ObjectNode config, String... options) throws IOException, InterruptedException {
+        Path out = outDir(config);
+        Path bundle = bundle(config);
+        Process helper = start(runCommand(bundle, options));
+        awaitFile(out.resolve("ready"));
+        return new Running(helper, Long.parseLong(awaitFile(bundle.resolve("pid")).trim()), out);
+    }
+
     Path bundle(ObjectNode config) {
         try {
             Path dir = Files.createDirectories(base.resolve("bundle-" + ++bundles));
