@@ -394,6 +394,10 @@ void nx_pty_open(int *master, int *slave, uid_t uid) {
     *slave = ioctl(*master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (*slave < 0) nx_die_errno("open the pty's slave");
     if (fchown(*slave, uid, (gid_t)-1) < 0) nx_die_errno("chown the pty's slave");
+    /* the size of the helper's own tty (still our stdin), here rather than in the helper: the command may ask
+     * for it before the helper has the master */
+    struct winsize ws;
+    if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) ioctl(*slave, TIOCSWINSZ, &ws);
 }
 
 /* runc binds the pty's slave over /dev/console. */
