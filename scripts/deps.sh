@@ -17,6 +17,8 @@ need_deps() {
   if [ "$1" = build ] || [ "$1" = test ]; then
     _want maven command -v mvn
     _want openjdk-17-jdk-headless command -v javac
+    _want gcc command -v gcc                    # launcher/src/main/c: strata-nsexec, linked statically
+    _want libc6-dev sh -c 'gcc -print-file-name=libc.a | grep -q /'
   fi
   if [ "$1" = test ]; then
     _want attr command -v getfattr
@@ -24,6 +26,7 @@ need_deps() {
     _want kmod command -v modprobe
     _want skopeo command -v skopeo              # external readers of what `strata image export` writes
     _want umoci command -v umoci
+    _want runc command -v runc                  # the differential test of strata-nsexec runs the same bundle under runc
   fi
   if [ ${#_missing[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then

@@ -45,7 +45,7 @@ _Noreturn static void process_child(const struct nx_process *p, int sync) {
     nx_process_rlimits(p);
     int master = -1, slave = -1;
     if (p->terminal) {
-        nx_pty_open(&master, &slave);
+        nx_pty_open(&master, &slave, p->uid);
         nx_sync_send(sync, 'T', 0, NULL, master);
         close(master);
     }

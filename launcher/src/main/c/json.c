@@ -164,7 +164,9 @@ static char *number(struct parser *p) {
         }
         while (p->s[p->pos] >= '0' && p->s[p->pos] <= '9') p->pos++;
     }
-    return strndup(p->s + start, p->pos - start);
+    char *digits = nx_alloc(p->pos - start + 1);
+    memcpy(digits, p->s + start, p->pos - start);
+    return digits;
 }
 
 static struct nx_json *value(struct parser *p, int depth);

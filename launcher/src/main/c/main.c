@@ -28,7 +28,7 @@ static const char usage[] =
     "       strata-nsexec --version\n";
 
 _Noreturn static void usage_error(const char *what, const char *arg) {
-    nx_die(NX_EXIT_FAILED, 0, "%s%s%s\n%s", what, arg ? " " : "", arg ? arg : "", usage);
+    nx_die(NX_EXIT_FAILED, 0, "%s%s%s (see strata-nsexec --help)", what, arg ? " " : "", arg ? arg : "");
 }
 
 /* --name VALUE or --name=VALUE; advances *i past what it used. */
@@ -81,7 +81,7 @@ static void open_cgroups(struct nx_options *o) {
  * what failed ("E<code> <line>"). This process prints the pid and exits 0, or exits with the failure. */
 static void detach(const struct nx_options *o) {
     int log = open(o->log ? o->log : "/dev/null", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    if (log < 0) nx_die_errno("open the log %s", o->log);
+    if (log < 0) nx_die_errno("open the log %s", o->log ? o->log : "/dev/null");
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC), report[2];
     if (null < 0 || pipe2(report, O_CLOEXEC) < 0) nx_die_errno("open /dev/null and a pipe");
     pid_t first = fork();

@@ -109,8 +109,8 @@ struct nx_rootfs_state {
     int pty_master;            /* out */
 };
 void nx_rootfs_setup(const struct nx_config *config, struct nx_rootfs_state *state);
-/* Opens the container's pty (after pivot_root: /dev/ptmx of its own devpts instance). */
-void nx_pty_open(int *master, int *slave);
+/* Opens the container's pty (after pivot_root: /dev/ptmx of its own devpts instance); the slave belongs to uid. */
+void nx_pty_open(int *master, int *slave, uid_t uid);
 
 /* ---- process.c: the last steps before execve, shared by run, exec and the init ---- */
 void nx_process_rlimits(const struct nx_process *p);
@@ -178,9 +178,8 @@ void nx_join_cgroups(const struct nx_options *o, pid_t pid);
 void nx_child_begin(int sync);
 /* PR_SET_PDEATHSIG(SIGKILL), then waits for the helper's 'G' (exits quietly if the helper is gone). */
 void nx_child_wait_go(int sync);
-/* PR_SET_PDEATHSIG(SIGKILL) (again: a user switch clears it); exits if the helper is already gone. */
-void nx_child_watch_helper(int sync);
-/* The child's last steps: watch the helper, default signals, execve. */
+/* The child's last steps: PR_SET_PDEATHSIG again (a user switch clears it) and exit if the helper is already gone,
+ * default signals, execve. */
 _Noreturn void nx_child_exec(const struct nx_process *p, int sync);
 /* --init: pid 1 forks the command and stays as a minimal init (reaps, forwards, exits with the command's status). */
 _Noreturn void nx_init_run(const struct nx_process *p, int sync, int pty_slave);

@@ -1,6 +1,6 @@
 /* The container's filesystem view, in the child, inside its own mount namespace, in runc's order:
  * propagation of / → the rootfs bound onto itself → mounts[] → /dev nodes and links → pivot_root and the old root
- * detached → the pty (with process.terminal) → masked paths → read-only paths → read-only root.
+ * detached → the pty (with process.terminal) → read-only paths → masked paths → read-only root.
  * Every mount is made inside the private namespace: when the child dies, they all go with it, nothing to undo.
  * Before pivot_root, destinations are resolved inside the rootfs with openat2(RESOLVE_IN_ROOT), so a symlink in
  * the image cannot send a mount to the host; mounts then target the opened fd through /proc/self/fd. */
@@ -386,13 +386,18 @@ static void readonly_path(const char *path) {
     make_readonly(path);
 }
 
-void nx_pty_open(int *master, int *slave) {
+void nx_pty_open(int *master, int *slave, uid_t uid) {
     *master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (*master < 0) nx_die_errno("open /dev/ptmx");
     int unlock = 0;
     if (ioctl(*master, TIOCSPTLCK, &unlock) < 0) nx_die_errno("unlock the pty");
     *slave = ioctl(*master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (*slave < 0) nx_die_errno("open the pty's slave");
+    if (fchown(*slave, uid, (gid_t)-1) < 0) nx_die_errno("chown the pty's slave");
+    /* the size of the helper's own tty (still our stdin), here rather than in the helper: the command may ask
+     * for it before the helper has the master */
+    struct winsize ws;
+    if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) ioctl(*slave, TIOCSWINSZ, &ws);
 }
 
 /* runc binds the pty's slave over /dev/console. */
@@ -414,10 +419,10 @@ void nx_rootfs_setup(const struct nx_config *c, struct nx_rootfs_state *st) {
     root_fd = -1;
     pivot(c->root_path);
     if (c->process.terminal) {
-        nx_pty_open(&st->pty_master, &st->pty_slave);
+        nx_pty_open(&st->pty_master, &st->pty_slave, c->process.uid);
         bind_console(st->pty_slave);
     }
-    for (size_t i = 0; i < c->masked_paths.n; i++) mask_path(c->masked_paths.v[i]);
     for (size_t i = 0; i < c->readonly_paths.n; i++) readonly_path(c->readonly_paths.v[i]);
+    for (size_t i = 0; i < c->masked_paths.n; i++) mask_path(c->masked_paths.v[i]);
     if (c->root_readonly) make_readonly("/");
 }

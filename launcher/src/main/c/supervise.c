@@ -52,14 +52,15 @@ void nx_child_wait_go(int sync) {
     if (!nx_sync_recv(sync, &m) || m.kind != 'G') _exit(NX_EXIT_FAILED);
 }
 
-void nx_child_watch_helper(int sync) {
+/* PR_SET_PDEATHSIG(SIGKILL) (again: a user switch clears it); exits if the helper is already gone. */
+static void watch_helper(int sync) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) nx_die_errno("prctl(PR_SET_PDEATHSIG)");
     struct pollfd helper = {sync, POLLIN, 0};
     if (poll(&helper, 1, 0) > 0 && (helper.revents & (POLLHUP | POLLERR))) _exit(NX_EXIT_FAILED);
 }
 
 _Noreturn void nx_child_exec(const struct nx_process *p, int sync) {
-    nx_child_watch_helper(sync);
+    watch_helper(sync);
     nx_signals_reset();
     nx_process_exec(p);
 }
@@ -81,7 +82,7 @@ _Noreturn void nx_init_run(const struct nx_process *p, int sync, int pty_slave) 
     struct sigaction sa = {.sa_handler = handler_that_does_nothing};
     for (int sig = 1; sig < NSIG; sig++)
         if (sigismember(&set, sig) == 1 && sigaction(sig, &sa, NULL) < 0) nx_die_errno("sigaction %d", sig);
-    nx_child_watch_helper(sync);
+    watch_helper(sync);
     pid_t command = fork();
     if (command < 0) nx_die_errno("fork the command");
     if (command == 0) {

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {MountCommand.class, UmountCommand.class, DemoCommand.class, CommandLine.HelpCommand.class,
                 io.strata.launcher.image.ImageCommand.class, io.strata.launcher.container.ContainerCommand.class,
                 StoreCommands.Daemon.class, StoreCommands.Create.class, StoreCommands.Ps.class, StoreCommands.Snapshot.class,
-                StoreCommands.Diff.class, StoreCommands.Df.class, StoreCommands.Rm.class, StoreCommands.Gc.class,
+                StoreCommands.Diff.class, StoreCommands.Commit.class, StoreCommands.Df.class, StoreCommands.Rm.class, StoreCommands.Gc.class,
                 io.strata.launcher.run.RunCommand.class, io.strata.launcher.run.ExecCommand.class,
                 io.strata.launcher.run.LifecycleCommands.Stop.class, io.strata.launcher.run.LifecycleCommands.Kill.class,
                 io.strata.launcher.run.LifecycleCommands.Logs.class})

@@ -231,6 +231,41 @@ public final class StoreCommands {
         }
     }
 
+    @Command(name = "commit", description = "A container's changes (now, or at C@SNAP) as a new OCI layer on its image: a new image.")
+    static final class Commit extends StoreOption implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "C[@SNAP]") String point;
+        @Parameters(index = "1", arity = "0..1", paramLabel = "NAME[:TAG]") String ref;
+        @Option(names = {"-m", "--message"}) String message;
+
+        @Override
+        public Integer call() throws Exception {
+            String container = point.contains("@") ? point.substring(0, point.indexOf('@')) : point;
+            io.strata.store.oci.ImageStore images = new io.strata.store.oci.ImageStore(root().dir());
+            String imageId = images.useOf(container);
+            if (imageId == null)
+                throw new UserError("container " + container + " was not created from an image (strata create IMAGE): nothing to commit onto");
+            String newName = ref == null ? null : io.strata.store.oci.Reference.parse(ref).toString();
+            Long epoch = io.strata.store.container.ContainerCommit.sourceDateEpoch();
+            StoreClient client = new StoreClient(root());
+            if (!client.reachable()) startDaemon(root());
+            io.strata.store.oci.ImageRecord r;
+            try (io.strata.store.oci.ImageStore.Lock l = images.lock()) {
+                io.strata.store.oci.ImageRecord base = images.find(imageId);
+                Path tmp = io.strata.store.container.ContainerCommit.newLayerDir(images);
+                try {
+                    Protocol.Response resp = client.call(List.of("changes", point, tmp.resolve("diff").toString(),
+                            epoch == null ? "" : epoch.toString()));
+                    if (!resp.ok()) throw new UserError("commit of " + point + ": " + resp.message());
+                    r = io.strata.store.container.ContainerCommit.addLayer(images, base, tmp, "strata commit " + point, newName, message);
+                } finally {
+                    io.strata.store.Trees.delete(tmp); // gone already when the layer was added
+                }
+            }
+            System.out.println("sha256:" + r.id());
+            return 0;
+        }
+    }
+
     @Command(name = "df", description = "Bytes per container and snapshot: exclusive and shared (from counters, no walk).")
     static final class Df extends StoreOption implements Callable<Integer> {
         @Override

@@ -21,8 +21,9 @@ final class ExportCommand extends ImageStoreCommand {
     @Option(names = "--format", paramLabel = "oci|docker", description = "Default: oci.")
     String format = "oci";
 
-    @Option(names = "--compression", paramLabel = "gzip|zstd|none", description = "Layer compression for oci (default gzip; docker archives hold plain tars).")
-    String compression = "gzip";
+    @Option(names = "--compression", paramLabel = "keep|gzip|zstd|none",
+            description = "Layer compression for oci. Default keep: each layer as the blob it was imported in (digests unchanged), gzip for committed layers. Docker archives hold plain tars.")
+    String compression = "keep";
 
     @Override
     protected int run() {
@@ -32,7 +33,7 @@ final class ExportCommand extends ImageStoreCommand {
             f = ImageExporter.Format.valueOf(format.toUpperCase(Locale.ROOT));
             c = ImageExporter.LayerCompression.valueOf(compression.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new UserError("--format takes oci or docker, --compression gzip, zstd or none");
+            throw new UserError("--format takes oci or docker, --compression keep, gzip, zstd or none");
         }
         ImageExporter.Exported e = ImageExporter.export(store(), image, target, f, c);
         System.out.println("exported " + e.path() + (e.manifestDigest() != null ? " manifest " + e.manifestDigest() : "")

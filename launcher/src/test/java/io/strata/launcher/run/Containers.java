@@ -156,6 +156,19 @@ final class Containers implements AutoCloseable {
         ((ArrayNode) config.get("linux").get("namespaces")).addObject().put("type", "cgroup");
     }
 
+    /** A foreground helper whose container is up: its command has touched /out/ready. */
+    record Running(Process helper, long pid, Path out) {
+    }
+
+    /** Starts `run` with /out bound (see {@link #outDir}) and waits until the command touches /out/ready. */
+    Running startReady(ObjectNode config, String... options) throws IOException, InterruptedException {
+        Path out = outDir(config);
+        Path bundle = bundle(config);
+        Process helper = start(runCommand(bundle, options));
+        awaitFile(out.resolve("ready"));
+        return new Running(helper, Long.parseLong(awaitFile(bundle.resolve("pid")).trim()), out);
+    }
+
     Path bundle(ObjectNode config) {
         try {
             Path dir = Files.createDirectories(base.resolve("bundle-" + ++bundles));
@@ -263,6 +276,23 @@ final class Containers implements AutoCloseable {
         }
     }
 
+    /** Alive and not a zombie (a container's pid 1 whose helper was killed is reaped by the host's init, later). */
+    static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Waits (bounded) until a process has ended. */
+    static boolean awaitEnd(long pid) throws InterruptedException {
+        for (int i = 0; i < WAIT_SECONDS * 20 && running(pid); i++) Thread.sleep(50);
+        return !running(pid);
+    }
+
     /** Container processes this test started that are still alive (their pid files name them). */
     private List<ProcessHandle> leftoverContainers() {
         String ourPidNs = readLink(Path.of("/proc/self/ns/pid"));
@@ -276,7 +306,7 @@ final class Containers implements AutoCloseable {
             }
             if (text.isEmpty()) continue;
             ProcessHandle.of(Long.parseLong(text))
-                    .filter(ProcessHandle::isAlive)
+                    .filter(h -> running(h.pid()))
                     .filter(h -> h.info().startInstant().map(t -> !t.isBefore(started.minusSeconds(1))).orElse(true))
                     .filter(h -> !readLink(Path.of("/proc", text, "ns", "pid")).equals(ourPidNs))
                     .ifPresent(left::add);
@@ -288,7 +318,7 @@ final class Containers implements AutoCloseable {
     private List<ProcessHandle> leftoverHelpers() {
         String mark = base.toString();
         return ProcessHandle.allProcesses()
-                .filter(h -> h.info().commandLine().map(c -> c.contains(mark)).orElse(false))
+                .filter(h -> h.info().commandLine().map(c -> c.contains(mark)).orElse(false) && running(h.pid()))
                 .toList();
     }
 
@@ -302,7 +332,7 @@ final class Containers implements AutoCloseable {
     }
 
     private boolean waitUntilGone() throws InterruptedException {
-        for (int i = 0; i < 200; i++) {
+        for (int i = 0; i < 100; i++) {
             if (leftoverContainers().isEmpty() && leftoverHelpers().isEmpty()) return true;
             Thread.sleep(50);
         }
@@ -324,7 +354,7 @@ final class Containers implements AutoCloseable {
             processes.forEach(Process::destroyForcibly);
         } finally {
             for (Path cg : cgroups) {
-                for (int i = 0; i < 200 && Files.exists(cg); i++) {
+                for (int i = 0; i < 100 && Files.exists(cg); i++) {
                     try {
                         Files.delete(cg); // rmdir: the kernel lets go of a cgroup shortly after its last task
                     } catch (IOException busy) {

@@ -56,6 +56,7 @@ class NsexecBinaryTest {
             String err = new String(p.getErrorStream().readAllBytes());
             assertEquals(125, p.waitFor(), String.join(" ", args));
             assertTrue(err.startsWith("strata-nsexec: "), err);
+            assertEquals(1, err.lines().count(), "one line: " + err);
         }
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,13 +49,15 @@ class NsexecDetachExecTest extends ContainerTest {
         String pid = started.out().strip();
         try {
             ObjectNode process = (ObjectNode) containers.config("sh", "-c",
-                    "hostname; readlink /proc/self/ns/pid; echo $$; cat /proc/1/comm; id -u; pwd; exit 9").get("process");
+                    "hostname; readlink /proc/self/ns/pid; echo $$; cat /proc/1/comm; id -u; pwd; grep :pids: /proc/self/cgroup;"
+                            + " exit 9").get("process");
             process.putObject("user").put("uid", 1000).put("gid", 1000);
             process.put("cwd", "/tmp");
             Path processFile = bundle.resolve("process.json");
             Containers.JSON.writeValue(processFile.toFile(), process);
+            Path pids = containers.cgroup("pids", Map.of());
             Result r = containers.exec(List.of(containers.helper().toString(), "exec", "--pid", pid,
-                    "--process", processFile.toString()));
+                    "--process", processFile.toString(), "--cgroup", pids.toString()));
             assertEquals(9, r.code(), r.err());
             List<String> out = Arrays.stream(r.out().split("\n")).toList();
             assertEquals(Containers.HOSTNAME, out.get(0));
@@ -63,6 +66,7 @@ class NsexecDetachExecTest extends ContainerTest {
             assertEquals("sleep", out.get(3), "pid 1 there is the container's command");
             assertEquals("1000", out.get(4));
             assertEquals("/tmp", out.get(5));
+            assertTrue(out.get(6).endsWith(":pids:/" + pids.getFileName()), "joined the --cgroup: " + out.get(6));
 
             Result missing = containers.exec(List.of(containers.helper().toString(), "exec", "--pid", pid,
                     "--process", bundle.resolve("no-such.json").toString()));

@@ -3,6 +3,7 @@ package io.strata.launcher.run;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strata.launcher.run.Containers.Result;
+import io.strata.launcher.run.Containers.Running;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -64,8 +65,8 @@ class NsexecRunTest extends ContainerTest {
     }
 
     @Test
-    void processUserAndGroupsAreSet() {
-        ObjectNode config = containers.config("sh", "-c", "id -u; id -g; id -G; grep CapEff /proc/self/status; pwd");
+    void processUserGroupsCwdAndRlimitsAreSet() {
+        ObjectNode config = containers.config("sh", "-c", "id -u; id -g; id -G; grep CapEff /proc/self/status; pwd; ulimit -n");
         ObjectNode user = ((ObjectNode) config.get("process")).putObject("user").put("uid", 1000).put("gid", 1001);
         user.putArray("additionalGids").add(10).add(20);
         ((ObjectNode) config.get("process")).put("cwd", "/tmp");
@@ -77,6 +78,7 @@ class NsexecRunTest extends ContainerTest {
         assertEquals(List.of("1001", "10", "20"), Arrays.asList(out.get(2).split(" ")));
         assertEquals("CapEff:\t0000000000000000", out.get(3), "a non-root user keeps no capability across execve");
         assertEquals("/tmp", out.get(4));
+        assertEquals("1024", out.get(5), "RLIMIT_NOFILE");
     }
 
     @Test
@@ -91,14 +93,16 @@ class NsexecRunTest extends ContainerTest {
         assertEquals(128 + 9, containers.run(containers.config("sh", "-c", "kill -9 $$"), "--init").code());
         assertEquals(128 + 10, containers.run(containers.config("sh", "-c", "kill -USR1 $$"), "--init").code());
         // SIGKILL from the host reaches pid 1 itself
-        ObjectNode config = containers.config("sh", "-c", "touch /out/ready; exec sleep 1000");
-        Path out = containers.outDir(config);
-        Path bundle = containers.bundle(config);
-        Process helper = containers.start(containers.runCommand(bundle));
-        Containers.awaitFile(out.resolve("ready"));
-        long pid = Long.parseLong(Containers.awaitFile(bundle.resolve("pid")).trim());
-        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-        assertEquals(128 + 9, containers.finish(helper).code());
+        Running c = containers.startReady(containers.config("sh", "-c", "touch /out/ready; exec sleep 1000"));
+        ProcessHandle.of(c.pid()).orElseThrow().destroyForcibly();
+        assertEquals(128 + 9, containers.finish(c.helper()).code());
+    }
+
+    @Test
+    void killingTheHelperEvenWithSigkillTakesTheContainerWithIt() throws Exception {
+        Running c = containers.startReady(containers.config("sh", "-c", "touch /out/ready; exec sleep 1000"));
+        c.helper().destroyForcibly();
+        assertTrue(Containers.awaitEnd(c.pid()), "PR_SET_PDEATHSIG: the container's pid 1 dies with the helper");
     }
 
     @Test
@@ -142,14 +146,12 @@ class NsexecRunTest extends ContainerTest {
     @Test
     void signalsToTheHelperReachTheContainer() throws Exception {
         for (boolean init : List.of(false, true)) {
-            ObjectNode config = containers.config("sh", "-c",
-                    "trap 'touch /out/got-term; exit 42' TERM; touch /out/ready; while true; do sleep 1; done");
-            Path out = containers.outDir(config);
-            Process helper = containers.start(containers.runCommand(containers.bundle(config), init ? new String[] {"--init"} : new String[0]));
-            Containers.awaitFile(out.resolve("ready"));
-            helper.destroy(); // SIGTERM to the helper
-            assertEquals(42, containers.finish(helper).code(), "init=" + init);
-            assertTrue(Files.exists(out.resolve("got-term")), "init=" + init);
+            Running c = containers.startReady(containers.config("sh", "-c",
+                    "trap 'touch /out/got-term; exit 42' TERM; touch /out/ready; while true; do sleep 1; done"),
+                    init ? new String[] {"--init"} : new String[0]);
+            c.helper().destroy(); // SIGTERM to the helper
+            assertEquals(42, containers.finish(c.helper()).code(), "init=" + init);
+            assertTrue(Files.exists(c.out().resolve("got-term")), "init=" + init);
         }
     }
 
@@ -166,15 +168,11 @@ class NsexecRunTest extends ContainerTest {
     void aUserNamespaceMapsContainerRootToHostUid100000() throws Exception {
         ObjectNode config = containers.config("sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; id -u; touch /out/ready; exec sleep 1000");
         Containers.userNamespace(config, 100000);
-        Path out = containers.outDir(config);
-        Path bundle = containers.bundle(config);
-        Process helper = containers.start(containers.runCommand(bundle));
-        Containers.awaitFile(out.resolve("ready"));
-        long pid = Long.parseLong(Containers.awaitFile(bundle.resolve("pid")).trim());
-        String status = Files.readString(Path.of("/proc/" + pid + "/status"));
+        Running c = containers.startReady(config);
+        String status = Files.readString(Path.of("/proc/" + c.pid() + "/status"));
         assertTrue(status.contains("\nUid:\t100000\t100000\t100000\t100000\n"), "host view of the container's root: " + status);
-        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-        Result r = containers.finish(helper);
+        ProcessHandle.of(c.pid()).orElseThrow().destroyForcibly();
+        Result r = containers.finish(c.helper());
         assertEquals(137, r.code(), r.err());
         List<String> lines = lines(r.out());
         assertEquals(List.of("0", "100000", "65536"), Arrays.asList(lines.get(0).split("\\s+")));
@@ -195,5 +193,17 @@ class NsexecRunTest extends ContainerTest {
         assertTrue(out.contains("/dev/pts/0"), out.toString());
         assertTrue(out.contains("both-ttys"), out.toString());
         assertTrue(out.contains("got-hello"), out.toString());
+    }
+
+    @Test
+    void theWindowSizeOfTheHelpersTtyReachesThePty() throws Exception {
+        ObjectNode config = containers.config("stty", "size");
+        ((ObjectNode) config.get("process")).put("terminal", true);
+        String helper = String.join(" ", containers.runCommand(containers.bundle(config)));
+        // script(1) gives the helper a tty of its own, with a known size
+        Result r = containers.exec(List.of("script", "-qec", "stty rows 33 cols 111; " + helper, "/dev/null"));
+        assertEquals(0, r.code(), r.err() + r.out());
+        // (script may type its EOF into the pty when its stdin ends: the echo can come first on the line)
+        assertTrue(r.out().replace("\r", "").matches("(?s).*33 111\n.*"), r.out());
     }
 }

@@ -4,6 +4,7 @@ import io.strata.core.errno.FsException;
 import io.strata.core.host.Host;
 import io.strata.core.host.Stat;
 import io.strata.core.layer.Paths;
+import io.strata.core.layerfs.LayerFs;
 import io.strata.core.union.UnionFile;
 import io.strata.core.union.UnionFs;
 import io.strata.core.whiteout.Whiteouts;
@@ -18,29 +19,35 @@ import java.util.Map;
 
 /**
  * A container's changes as a self-contained layer directory in overlay format, ready for {@code LayerWriter}: the
- * upper directory says which names changed; their content and attributes are read through the container's union,
+ * upper directory (on the host, or in a block layer: read through {@link LayerFs}) says which names changed; their content and attributes are read through the container's union,
  * so metadata-only copy-ups get their data from below and a renamed directory (redirect) is written whole, opaque.
  * Whiteouts become 0/0 devices, opaque directories keep {@code trusted.overlay.opaque=y}. Owners, modes, xattrs
  * and mtimes are the container's (mtimes clamped to SOURCE_DATE_EPOCH when set).
  */
-final class ChangeLayer {
-    private final ContainerUnion u;
+public final class ChangeLayer {
+    private final UnionFs container;
+    private final LayerFs upper;
     private final String upperRoot, target;
     private final Map<Long, String> linked = new HashMap<>();
     private final Map<String, Stat> dirs = new LinkedHashMap<>();
 
     private final Long clamp;
 
-    private ChangeLayer(ContainerUnion u, String upperRoot, String target, Long clamp) {
-        this.u = u;
+    private ChangeLayer(UnionFs container, LayerFs upper, String upperRoot, String target, Long clamp) {
+        this.container = container;
+        this.upper = upper;
         this.clamp = clamp;
         this.upperRoot = upperRoot;
         this.target = target;
     }
 
-    /** {@code clamp}: mtimes later than this (SOURCE_DATE_EPOCH) are set to it, or null. */
-    static void build(ContainerUnion u, String upperRoot, String target, Long clamp) throws FsException {
-        ChangeLayer c = new ChangeLayer(u, upperRoot, target, clamp);
+    /**
+     * Writes into the empty host directory {@code target} the changes that the upper directory {@code upperRoot} of
+     * {@code upper} makes in {@code container} (the union of that upper over its lowers). {@code clamp}: mtimes later
+     * than this (SOURCE_DATE_EPOCH) are set to it, or null.
+     */
+    public static void build(UnionFs container, LayerFs upper, String upperRoot, String target, Long clamp) throws FsException {
+        ChangeLayer c = new ChangeLayer(container, upper, upperRoot, target, clamp);
         c.walk("");
         List<String> ds = new ArrayList<>(c.dirs.keySet());
         ds.sort((a, b) -> Integer.compare(b.length(), a.length())); // deepest first: children change a parent's mtime
@@ -63,17 +70,17 @@ final class ChangeLayer {
 
     private void walk(String dir) throws FsException {
         String host = dir.isEmpty() ? upperRoot : upperRoot + "/" + dir;
-        for (String name : Host.list(host)) {
+        for (String name : upper.list(host)) {
             String rel = Paths.join(dir, name), path = host + "/" + name;
-            Stat st = Host.lstat(path);
-            if (Whiteouts.isWhiteoutDevice(st) || (Whiteouts.mayBeXattrWhiteout(st) && Host.getxattr(path, OverlayXattrs.WHITEOUT) != null)) {
+            Stat st = upper.lstat(path);
+            if (Whiteouts.isWhiteoutDevice(st) || (Whiteouts.mayBeXattrWhiteout(st) && upper.getxattr(path, OverlayXattrs.WHITEOUT) != null)) {
                 Host.mknod(out(rel), Stat.S_IFCHR, 0);
-            } else if (st.isDir() && Host.getxattr(path, OverlayXattrs.REDIRECT) != null) {
+            } else if (st.isDir() && upper.getxattr(path, OverlayXattrs.REDIRECT) != null) {
                 copyTree(rel);
                 Host.setxattr(out(rel), OverlayXattrs.OPAQUE, OverlayXattrs.YES, 0); // nothing of the image shows under it
             } else if (st.isDir()) {
                 copy(rel, st.ino(), st.nlink());
-                if (Arrays.equals(OverlayXattrs.YES, Host.getxattr(path, OverlayXattrs.OPAQUE)))
+                if (Arrays.equals(OverlayXattrs.YES, upper.getxattr(path, OverlayXattrs.OPAQUE)))
                     Host.setxattr(out(rel), OverlayXattrs.OPAQUE, OverlayXattrs.YES, 0);
                 walk(rel);
             } else {
@@ -84,15 +91,15 @@ final class ChangeLayer {
 
     /** The whole merged subtree at rel (a renamed directory). */
     private void copyTree(String rel) throws FsException {
-        Stat st = u.container.getattr(rel);
+        Stat st = container.getattr(rel);
         copy(rel, -1, 1);
         if (!st.isDir()) return;
-        for (String n : u.container.readdir(rel)) if (!n.equals(".") && !n.equals("..")) copyTree(Paths.join(rel, n));
+        for (String n : container.readdir(rel)) if (!n.equals(".") && !n.equals("..")) copyTree(Paths.join(rel, n));
     }
 
     /** One object as the container shows it; upperIno/nlink join hard links of the upper directory. */
     private void copy(String rel, long upperIno, long nlink) throws FsException {
-        UnionFs fs = u.container;
+        UnionFs fs = container;
         Stat st = fs.getattr(rel);
         String p = out(rel);
         if (st.isRegular() && nlink > 1 && upperIno >= 0) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strata.core.errno.FsException;
+import io.strata.core.layerfs.HostFs;
 import io.strata.store.StoreException;
 import io.strata.store.oci.ImageRecord;
 import io.strata.store.oci.ImageStore;
@@ -36,31 +37,48 @@ public final class ContainerCommit {
         try (ImageStore.Lock l = images.lock()) {
             ImageRecord base = images.find(c.image());
             ContainerUnion u = new ContainerUnion(store, c);
-            Path tmp = Files.createTempDirectory(images.root().resolve("tmp"), "commit-");
-            Path diff = Files.createDirectory(tmp.resolve("diff"));
+            Path tmp = newLayerDir(images);
             try {
-                ChangeLayer.build(u, store.upper(c).toString(), diff.toString(), sourceDateEpoch());
+                ChangeLayer.build(u.container, HostFs.INSTANCE, store.upper(c).toString(), tmp.resolve("diff").toString(),
+                        sourceDateEpoch());
             } catch (FsException e) {
                 throw new StoreException("commit of " + name + ": " + e.getMessage(), e);
             }
-            Long epoch = sourceDateEpoch();
-            ImageRecord.LayerRef layer = images.addLayerDir(tmp);
-            ObjectNode config = (ObjectNode) JSON.readTree(images.config(base));
-            String created = Instant.ofEpochSecond(epoch != null ? epoch : Instant.now().getEpochSecond())
-                    .truncatedTo(ChronoUnit.SECONDS).toString();
-            config.put("created", created);
-            ((ArrayNode) config.with("rootfs").withArray("diff_ids")).add(layer.diffId());
-            ObjectNode h = config.withArray("history").addObject();
-            h.put("created", created);
-            h.put("created_by", "strata container commit " + name);
-            if (message != null) h.put("comment", message);
-            return images.addImage(JSON.writeValueAsBytes(config), base, layer, newName);
+            return addLayer(images, base, tmp, "strata container commit " + name, newName, message);
         } catch (IOException e) {
             throw new StoreException("commit of " + name + ": " + e.getMessage(), e);
         }
     }
 
-    static Long sourceDateEpoch() {
+    /** A new directory in the store's tmp/ with an empty {@code diff/} for a commit's layer; the caller holds the lock. */
+    public static Path newLayerDir(ImageStore images) throws IOException {
+        Path tmp = Files.createTempDirectory(images.root().resolve("tmp"), "commit-");
+        Files.createDirectory(tmp.resolve("diff"));
+        return tmp;
+    }
+
+    /**
+     * The layer in {@code tmp/diff} (from {@link #newLayerDir}) as the top of a new image on {@code base}: the config
+     * extended by its diff_id and a history entry. The caller holds the store's lock.
+     */
+    public static ImageRecord addLayer(ImageStore images, ImageRecord base, Path tmp, String createdBy, String newName,
+                                       String message) throws IOException {
+        Long epoch = sourceDateEpoch();
+        ImageRecord.LayerRef layer = images.addLayerDir(tmp);
+        ObjectNode config = (ObjectNode) JSON.readTree(images.config(base));
+        String created = Instant.ofEpochSecond(epoch != null ? epoch : Instant.now().getEpochSecond())
+                .truncatedTo(ChronoUnit.SECONDS).toString();
+        config.put("created", created);
+        ((ArrayNode) config.with("rootfs").withArray("diff_ids")).add(layer.diffId());
+        ObjectNode h = config.withArray("history").addObject();
+        h.put("created", created);
+        h.put("created_by", createdBy);
+        if (message != null) h.put("comment", message);
+        return images.addImage(JSON.writeValueAsBytes(config), base, layer, newName);
+    }
+
+    /** $SOURCE_DATE_EPOCH, or null. */
+    public static Long sourceDateEpoch() {
         String s = System.getenv("SOURCE_DATE_EPOCH");
         if (s == null || s.isBlank()) return null;
         try {

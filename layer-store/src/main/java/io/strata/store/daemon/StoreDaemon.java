@@ -59,7 +59,7 @@ public final class StoreDaemon implements AutoCloseable {
             Files.delete(root.socket()); // left by a daemon that was killed
         }
         this.store = BlockStore.open(root.db(), memory);
-        this.requests = new StoreRequests(store, mounts, runs);
+        this.requests = new StoreRequests(store, mounts, runs, root.dir());
         ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             s.bind(UnixDomainSocketAddress.of(root.socket()));

@@ -17,11 +17,13 @@ final class StoreRequests {
     private final BlockStore store;
     private final ContainerMounts mounts;
     private final ContainerRuns runs;
+    private final java.nio.file.Path storeDir;
 
-    StoreRequests(BlockStore store, ContainerMounts mounts, ContainerRuns runs) {
+    StoreRequests(BlockStore store, ContainerMounts mounts, ContainerRuns runs, java.nio.file.Path storeDir) {
         this.store = store;
         this.mounts = mounts;
         this.runs = runs;
+        this.storeDir = storeDir;
     }
 
     List<String> handle(List<String> a) throws FsException {
@@ -77,6 +79,14 @@ final class StoreRequests {
                 out.add(a.get(2));
             }
             case "mounts" -> out.addAll(mounts.list());
+            case "changes" -> { // changes C[@S] TARGET-DIR [CLAMP-MTIME]: the changes as a layer directory (commit)
+                need(a, 3);
+                java.nio.file.Path target = java.nio.file.Path.of(a.get(2));
+                if (!target.isAbsolute()) throw new FsException(Errno.EINVAL, "changes: the target must be an absolute path");
+                Long clamp = a.size() > 3 && !a.get(3).isEmpty() ? Long.parseLong(a.get(3)) : null;
+                io.strata.store.block.union.BlockChanges.write(store, storeDir, a.get(1), target, clamp);
+                out.add(a.get(2));
+            }
             case "df" -> {
                 Space.Report r = store.df();
                 for (Space.Usage u : r.containers()) out.add("container\t" + u.name() + "\t" + u.exclusive() + "\t" + u.shared());

@@ -3,10 +3,8 @@ package io.strata.store.oci;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.github.luben.zstd.ZstdOutputStream;
 import io.strata.store.StoreException;
 import io.strata.store.Trees;
-import io.strata.store.tar.LayerWriter;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
@@ -18,34 +16,26 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.GZIPOutputStream;
 
 /**
- * {@code strata image export}: each layer directory written back as a deterministic tar ({@link LayerWriter}),
- * compressed, hashed on the way; the image's config with the new diff_ids; a manifest; then an OCI image layout
- * (a directory, or an {@code oci-archive} when PATH ends in .tar) or a {@code docker save} archive. Everything is
- * written next to PATH and renamed into place. Same store content → same bytes, so import → export → import → export
- * reaches a fixed point after one round.
+ * {@code strata image export}: each layer as the blob it was imported in when the compression asked for is its own
+ * (digests unchanged), else its original tar recompressed (diff_id unchanged), else — a layer made by commit — the
+ * layer directory written as a deterministic tar ({@link io.strata.store.tar.LayerWriter}); the image's config as it came when the diff_ids
+ * are the same (else with the new ones); the manifest as it came when it names the same blobs (else a new one); then an
+ * OCI image layout (a directory, or an {@code oci-archive} when PATH ends in .tar) or a {@code docker save} archive.
+ * Everything is written next to PATH and renamed into place. So an imported image keeps its id and digests through
+ * import → export → import, and the same store content always gives the same bytes.
  */
 public final class ImageExporter {
     public enum Format { OCI, DOCKER }
 
-    public enum LayerCompression {
-        GZIP("+gzip"), ZSTD("+zstd"), NONE("");
-
-        final String suffix;
-
-        LayerCompression(String suffix) {
-            this.suffix = suffix;
-        }
-    }
+    /** KEEP: each layer in the blob it was imported in (digests unchanged), gzip for layers made here. */
+    public enum LayerCompression { KEEP, GZIP, ZSTD, NONE }
 
     /** What was written: the manifest digest (OCI) and config digest. */
     public record Exported(Path path, String manifestDigest, String configDigest, List<String> diffIds) {
@@ -68,38 +58,41 @@ public final class ImageExporter {
             throw new StoreException("cannot write next to " + target + ": " + e.getMessage(), e);
         }
         try {
-            LayerCompression lc = format == Format.DOCKER ? LayerCompression.NONE : compression;
             Path blobs = Files.createDirectories(stage.resolve("layout/blobs/sha256"));
             List<Path> dirs = store.lowerDirsTopFirst(r);
-            List<String> diffIds = new ArrayList<>(), digests = new ArrayList<>();
+            List<String> diffIds = new ArrayList<>(), digests = new ArrayList<>(), mediaTypes = new ArrayList<>();
             List<Long> sizes = new ArrayList<>();
+            boolean allOriginal = true;
             for (int i = 0; i < r.layers().size(); i++) {
+                String hex = Digest.parse(r.layers().get(i).diffId(), "layer").hex();
                 Path tmp = stage.resolve("layer-" + i);
-                MessageDigest diff = Digest.sha256(), blob = Digest.sha256();
-                try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
-                     DigestOutputStream blobOut = new DigestOutputStream(file, blob);
-                     OutputStream comp = compressor(blobOut, lc);
-                     DigestOutputStream tarOut = new DigestOutputStream(comp, diff)) {
-                    LayerWriter.write(dirs.get(dirs.size() - 1 - i).toString(), tarOut, null);
-                }
-                Digest d = Digest.of(blob);
-                diffIds.add(Digest.of(diff).toString());
-                digests.add(d.toString());
+                LayerBlobs.Written w = LayerBlobs.write(store, hex, dirs.get(dirs.size() - 1 - i), format == Format.DOCKER
+                        ? LayerCompression.NONE : compression, tmp);
+                allOriginal &= w.original();
+                diffIds.add(w.diffId());
+                digests.add(w.digest().toString());
+                mediaTypes.add(w.mediaType());
                 sizes.add(Files.size(tmp));
-                Files.move(tmp, blobs.resolve(d.hex()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, blobs.resolve(w.digest().hex()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
-            ObjectNode config = (ObjectNode) JSON.readTree(store.config(r));
-            ObjectNode rootfs = config.with("rootfs");
-            rootfs.put("type", "layers");
-            ArrayNode ids = rootfs.putArray("diff_ids");
-            diffIds.forEach(ids::add);
-            byte[] configBytes = JSON.writeValueAsBytes(config);
+            byte[] configBytes = store.config(r);
+            ObjectNode config = (ObjectNode) JSON.readTree(configBytes);
+            List<String> had = new ArrayList<>();
+            config.path("rootfs").path("diff_ids").forEach(n -> had.add(n.asText()));
+            if (!had.equals(diffIds)) { // layers re-tarred: the config names the new tars
+                ObjectNode rootfs = config.with("rootfs");
+                rootfs.put("type", "layers");
+                ArrayNode ids = rootfs.putArray("diff_ids");
+                diffIds.forEach(ids::add);
+                configBytes = JSON.writeValueAsBytes(config);
+            }
             Digest configDigest = Digest.of(configBytes);
             Files.write(blobs.resolve(configDigest.hex()), configBytes);
             String name = r.names().isEmpty() ? null : r.names().get(0);
             Exported result;
             if (format == Format.OCI) {
-                byte[] manifest = manifest(configDigest, configBytes.length, digests, sizes, lc);
+                byte[] manifest = allOriginal ? originalManifest(store.manifest(r), configDigest, digests) : null;
+                if (manifest == null) manifest = manifest(configDigest, configBytes.length, digests, sizes, mediaTypes);
                 Digest md = Digest.of(manifest);
                 Files.write(blobs.resolve(md.hex()), manifest);
                 Path layout = stage.resolve("layout");
@@ -143,21 +136,19 @@ public final class ImageExporter {
         }
     }
 
-    private static OutputStream compressor(OutputStream out, LayerCompression c) throws IOException {
-        OutputStream shield = new java.io.FilterOutputStream(out) {
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                out.write(b, off, len);
-            }
-        };
-        return switch (c) {
-            case GZIP -> new GZIPOutputStream(shield, 1 << 16);
-            case ZSTD -> new ZstdOutputStream(shield, 3).setChecksum(true);
-            case NONE -> shield;
-        };
+    /** The manifest the image came with, when it names exactly this config and these blobs; else null. */
+    private static byte[] originalManifest(byte[] stored, Digest config, List<String> digests) throws IOException {
+        if (stored == null) return null;
+        var m = JSON.readTree(stored);
+        if (!"application/vnd.oci.image.manifest.v1+json".equals(m.path("mediaType").asText(
+                "application/vnd.oci.image.manifest.v1+json"))) return null; // a docker v2 manifest: write an OCI one
+        if (!config.toString().equals(m.path("config").path("digest").asText())) return null;
+        List<String> listed = new ArrayList<>();
+        m.path("layers").forEach(l -> listed.add(l.path("digest").asText()));
+        return listed.equals(digests) ? stored : null;
     }
 
-    private static byte[] manifest(Digest config, long configSize, List<String> digests, List<Long> sizes, LayerCompression c)
+    private static byte[] manifest(Digest config, long configSize, List<String> digests, List<Long> sizes, List<String> mediaTypes)
             throws IOException {
         ObjectNode m = JSON.createObjectNode();
         m.put("schemaVersion", 2);
@@ -169,7 +160,7 @@ public final class ImageExporter {
         ArrayNode ls = m.putArray("layers");
         for (int i = 0; i < digests.size(); i++) {
             ObjectNode l = ls.addObject();
-            l.put("mediaType", "application/vnd.oci.image.layer.v1.tar" + c.suffix);
+            l.put("mediaType", mediaTypes.get(i));
             l.put("digest", digests.get(i));
             l.put("size", sizes.get(i));
         }

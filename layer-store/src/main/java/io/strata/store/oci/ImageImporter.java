@@ -50,6 +50,7 @@ public final class ImageImporter {
     private final boolean allowDevices;
     private final Progress progress;
     private final List<Path> created = new ArrayList<>();
+    private Path scratch;
 
     private ImageImporter(ImageStore store, boolean allowDevices, Progress progress) {
         this.store = store;
@@ -67,7 +68,7 @@ public final class ImageImporter {
     }
 
     private ImageRecord importImage(Path source, String wanted) throws IOException {
-        Path scratch = Files.createTempDirectory(store.tmp(), "source-");
+        scratch = Files.createTempDirectory(store.tmp(), "source-");
         try {
             SourceImage src = ImageSources.open(source, scratch, wanted);
             List<String> diffIds = diffIds(src);
@@ -134,8 +135,9 @@ public final class ImageImporter {
                 }
             }
             s.check(b, diffId, what);
+            keepBlob(b.file(), t.resolve(LayerRecord.BLOB));
             LayerRecord rec = new LayerRecord(diffId.toString(), b.digest() == null ? null : b.digest().toString(),
-                    stats.entries(), stats.bytes());
+                    stats.entries(), stats.bytes(), s.blobDigest.toString(), LayerMediaTypes.of(s.kind));
             ImageStore.JSON.writeValue(t.resolve("layer.json").toFile(), rec);
             Path target = store.layers().resolve(diffId.hex());
             ImageStore.move(t, target);
@@ -145,6 +147,22 @@ public final class ImageImporter {
         } finally {
             if (!ok) Trees.delete(t);
         }
+    }
+
+    /**
+     * The blob as it came, beside the layer: a hard link when it is this import's own unpacked copy (scratch), else a
+     * copy (a user's layout directory may change under a link).
+     */
+    private void keepBlob(Path blob, Path target) throws IOException {
+        if (blob.toAbsolutePath().startsWith(scratch.toAbsolutePath())) {
+            try {
+                Files.createLink(target, blob);
+                return;
+            } catch (IOException | UnsupportedOperationException e) {
+                // another filesystem: copy
+            }
+        }
+        Files.copy(blob, target);
     }
 
     /** A layer the store has: the blob must still be what the image says. */
@@ -215,8 +233,11 @@ public final class ImageImporter {
                 throw new StoreException(what + ": digest mismatch: the manifest says " + b.digest() + ", the blob is " + actual);
         }
 
+        /** The blob's digest, once {@link #check} has run. */
+        Digest blobDigest;
+
         void check(SourceImage.LayerBlob b, Digest diffId, String what) {
-            Digest actual = Digest.of(blobMd);
+            Digest actual = blobDigest = Digest.of(blobMd);
             if (b.digest() != null && !actual.equals(b.digest()))
                 throw new StoreException(what + ": digest mismatch: the manifest says " + b.digest() + ", the blob is " + actual);
             Digest tarDigest = Digest.of(tarMd);

@@ -71,6 +71,12 @@ public final class ImageStore {
         return layers().resolve(diffIdHex).resolve("diff");
     }
 
+    /** The blob an imported layer came in, or null (a committed layer, or one imported before blobs were kept). */
+    public Path layerBlob(String diffIdHex) {
+        Path p = layers().resolve(diffIdHex).resolve(LayerRecord.BLOB);
+        return Files.isRegularFile(p) ? p : null;
+    }
+
     boolean hasLayer(String diffIdHex) {
         return Files.isDirectory(layerDir(diffIdHex)) && Files.isRegularFile(layers().resolve(diffIdHex).resolve("layer.json"));
     }
@@ -207,7 +213,7 @@ public final class ImageStore {
         if (hasLayer(diffId.hex())) {
             Trees.delete(tmp);
         } else {
-            JSON.writeValue(tmp.resolve("layer.json").toFile(), new LayerRecord(diffId.toString(), null, entries, size[0]));
+            JSON.writeValue(tmp.resolve("layer.json").toFile(), new LayerRecord(diffId.toString(), null, entries, size[0], null, null));
             move(tmp, layers().resolve(diffId.hex()));
         }
         return new ImageRecord.LayerRef(diffId.toString(), null, "application/vnd.oci.image.layer.v1.tar", size[0]);

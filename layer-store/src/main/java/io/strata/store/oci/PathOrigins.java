@@ -3,10 +3,12 @@ package io.strata.store.oci;
 import io.strata.core.errno.FsException;
 import io.strata.core.host.Host;
 import io.strata.core.host.Stat;
+import io.strata.core.layer.DirLayer;
+import io.strata.core.layer.LayerStack;
+import io.strata.core.union.UnionFs;
 import io.strata.core.whiteout.Whiteouts;
 import io.strata.core.xattr.OverlayXattrs;
 import io.strata.store.StoreException;
-import io.strata.store.tar.EntryNames;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,10 +38,14 @@ public final class PathOrigins {
     public record LayerState(int index, String diffId, State state, char type, boolean opaque) {
     }
 
-    /** The answer for one path: the per-layer states (top first) and the index of the layer that provides it (0: none). */
-    public record Origin(String path, List<LayerState> layers, int providedBy) {
+    /**
+     * The answer for one path: the path the merged view resolves it to (symlinks in its parents followed, as in the
+     * container), the per-layer states of that path (top first) and the index of the layer that provides it (0: none).
+     */
+    public record Origin(String path, String resolved, List<LayerState> layers, int providedBy) {
         /** One line: where the path comes from, and what the layers below had. */
         public String describe() {
+            String path = resolved.equals(this.path) ? this.path : this.path + " (= " + resolved + ")";
             LayerState top = layers.stream().filter(l -> l.state() != State.ABSENT).findFirst().orElse(null);
             if (top == null) return path + ": not in the image";
             String verdict = switch (top.state()) {
@@ -76,7 +82,9 @@ public final class PathOrigins {
 
     /** {@code dirsTopFirst} and {@code diffIdsTopFirst} name the same layers. */
     public static Origin of(String path, List<Path> dirsTopFirst, List<String> diffIdsTopFirst) {
-        List<String> comps = EntryNames.split(path.replaceFirst("^/+", "./"), "path");
+        List<String> asked = new ArrayList<>(List.of(path.split("/")));
+        asked.removeIf(c -> c.isEmpty() || c.equals("."));
+        List<String> comps = resolveParents(dirsTopFirst, asked);
         List<LayerState> states = new ArrayList<>();
         int n = dirsTopFirst.size(), provided = 0;
         boolean hidden = false;
@@ -87,7 +95,52 @@ public final class PathOrigins {
             if (s.state() == State.DELETED || s.state() == State.BLOCKED || s.state() == State.ABSENT_OPAQUE
                     || (s.state() == State.PRESENT && (s.type() != 'd' || s.opaque()))) hidden = true;
         }
-        return new Origin("/" + EntryNames.join(comps), states, provided);
+        return new Origin("/" + String.join("/", asked), "/" + String.join("/", comps), states, provided);
+    }
+
+    /**
+     * The path with every symlink among its parents followed in the merged view, as inside the container: absolute
+     * targets start again at the image's root, ".." stops there; the last component is not followed (like lstat).
+     */
+    private static List<String> resolveParents(List<Path> dirsTopFirst, List<String> comps) {
+        try {
+            List<DirLayer> lowers = new ArrayList<>();
+            for (Path d : dirsTopFirst) lowers.add(DirLayer.lower(d.toString()));
+            UnionFs merged = new UnionFs(new LayerStack(null, lowers, true));
+            java.util.Deque<String> todo = new java.util.ArrayDeque<>(comps);
+            List<String> done = new ArrayList<>();
+            int links = 0;
+            boolean missing = false; // below a missing name: "." and ".." only, lexically
+            while (!todo.isEmpty()) {
+                String c = todo.pollFirst();
+                if (c.equals(".")) continue;
+                if (c.equals("..")) {
+                    if (!done.isEmpty()) done.remove(done.size() - 1);
+                    continue;
+                }
+                done.add(c);
+                if (todo.isEmpty() || missing) continue;
+                String rel = String.join("/", done);
+                Stat st;
+                try {
+                    st = merged.getattr(rel);
+                } catch (FsException e) {
+                    missing = true; // not there: the layers say why
+                    continue;
+                }
+                if (!st.isSymlink()) continue;
+                if (++links > 40) throw new StoreException("/" + String.join("/", comps) + ": too many levels of symbolic links");
+                String target = merged.readlink(rel);
+                done.remove(done.size() - 1);
+                if (target.startsWith("/")) done.clear();
+                List<String> t = new ArrayList<>(List.of(target.split("/")));
+                t.removeIf(String::isEmpty);
+                for (int i = t.size() - 1; i >= 0; i--) todo.addFirst(t.get(i));
+            }
+            return done;
+        } catch (FsException e) {
+            throw new StoreException("resolving " + String.join("/", comps) + ": " + e.getMessage(), e);
+        }
     }
 
     private static LayerState probe(Path layer, List<String> comps, int index, String diffId) {

@@ -54,6 +54,8 @@ public final class LayerExtractor {
     private final Set<String> whiteouts = new HashSet<>();
     private final Map<String, TarArchiveEntry> dirMeta = new HashMap<>();
     private long entries, bytes;
+    /** The member being extracted as the raw tap saw it (for binary xattr values). */
+    private RawXattrTap.Member current;
 
     private LayerExtractor(Path root, boolean allowDevices) {
         this.root = root;
@@ -81,7 +83,8 @@ public final class LayerExtractor {
     private Stats run(InputStream tar) {
         org.apache.commons.io.input.BoundedInputStream raw = org.apache.commons.io.input.BoundedInputStream.builder()
                 .setInputStream(tar).setPropagateClose(false).getUnchecked();
-        TarArchiveInputStream in = new TarArchiveInputStream(raw, StandardCharsets.UTF_8.name());
+        RawXattrTap tap = new RawXattrTap(raw);
+        TarArchiveInputStream in = new TarArchiveInputStream(tap, StandardCharsets.UTF_8.name());
         TarArchiveEntry e;
         boolean any = false;
         while (true) {
@@ -91,6 +94,7 @@ public final class LayerExtractor {
                 throw new StoreException((any ? "broken tar after " + entries + " members: " : "not a tar archive: ") + ex.getMessage(), ex);
             }
             if (e == null) break;
+            current = tap.next();
             any = true;
             entries++;
             try {
@@ -296,7 +300,9 @@ public final class LayerExtractor {
             if (OverlayXattrs.isPrivate(name))
                 throw new StoreException("member " + EntryNames.quote(e.getName()) + ": xattr " + name
                         + " refused (overlay metadata cannot come from an image)");
-            Host.setxattr(path, name, x.getValue().getBytes(StandardCharsets.UTF_8), 0);
+            byte[] value = x.getValue().getBytes(StandardCharsets.UTF_8);
+            if (x.getValue().indexOf('\uFFFD') >= 0) value = RawXattrTap.raw(current, e.getName(), name); // not UTF-8: binary
+            Host.setxattr(path, name, value, 0);
         }
     }
 

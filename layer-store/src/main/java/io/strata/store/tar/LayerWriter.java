@@ -13,12 +13,16 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +35,8 @@ import java.util.TreeMap;
  * file become hard links to the first; files with holes are written in PAX sparse format 1.0. Header policy: numeric
  * owners only (no user/group names), whole-second mtimes as found (or clamped to {@code clampMtime} when given, the
  * SOURCE_DATE_EPOCH convention), markers take their directory's mtime and mode 0644; xattrs as PAX
- * {@code SCHILY.xattr.*} except the overlay's own {@code trusted.overlay.*}/{@code trusted.strata.*}.
+ * {@code SCHILY.xattr.*} except the overlay's own {@code trusted.overlay.*}/{@code trusted.strata.*}; binary values (file
+ * capabilities) as raw bytes in a PAX header written here, as GNU tar and Go write them.
  */
 public final class LayerWriter {
     private static final int SEEK_DATA = 3, SEEK_HOLE = 4;
@@ -39,7 +44,10 @@ public final class LayerWriter {
 
     private final TarArchiveOutputStream out;
     private final Long clamp;
+    private static final String SCHILY = "SCHILY.xattr.";
     private final Map<Long, String> firstNameOfInode = new HashMap<>();
+    /** Entries whose xattrs hold binary values, with those values (written by {@link #begin}). */
+    private final Map<TarArchiveEntry, Map<String, byte[]>> binary = new IdentityHashMap<>();
     private int paxCount;
 
     private LayerWriter(OutputStream os, Long clampMtime) {
@@ -123,15 +131,61 @@ public final class LayerWriter {
         e.setUserName("");
         e.setGroupName("");
         if (xattrPath != null) {
-            Map<String, String> x = new TreeMap<>(BYTES);
+            Map<String, byte[]> x = new TreeMap<>(BYTES);
             for (String n : Host.listxattr(xattrPath)) {
                 if (OverlayXattrs.isPrivate(n)) continue;
                 byte[] v = Host.getxattr(xattrPath, n);
-                if (v != null) x.put(n, new String(v, StandardCharsets.UTF_8));
+                if (v != null) x.put(n, v);
             }
-            x.forEach((k, v) -> e.addPaxHeader("SCHILY.xattr." + k, v));
+            if (x.values().stream().allMatch(LayerWriter::isUtf8))
+                x.forEach((k, v) -> e.addPaxHeader(SCHILY + k, new String(v, StandardCharsets.UTF_8)));
+            else
+                binary.put(e, x); // Commons Compress writes PAX values as UTF-8 text: this entry gets a PAX header of ours
         }
         return e;
+    }
+
+    private static boolean isUtf8(byte[] v) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(v));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Starts entry e. An entry with binary xattr values gets its own PAX header, written here with the values as raw
+     * bytes (as GNU tar and Go's archive/tar write them) together with everything Commons Compress would have put in
+     * its own (path, linkpath, big ids); its ustar fields then get names that need no second PAX header.
+     */
+    private void begin(TarArchiveEntry e) throws IOException {
+        Map<String, byte[]> raw = binary.remove(e);
+        if (raw != null) {
+            Map<String, byte[]> pax = new LinkedHashMap<>();
+            pax.put("path", e.getName().getBytes(StandardCharsets.UTF_8));
+            if (!e.getLinkName().isEmpty()) pax.put("linkpath", e.getLinkName().getBytes(StandardCharsets.UTF_8));
+            if (e.getLongUserId() >= 07777777) pax.put("uid", Long.toString(e.getLongUserId()).getBytes(StandardCharsets.US_ASCII));
+            if (e.getLongGroupId() >= 07777777) pax.put("gid", Long.toString(e.getLongGroupId()).getBytes(StandardCharsets.US_ASCII));
+            if (e.getSize() > 077777777777L) throw new StoreException(e.getName() + ": binary xattrs on a file over 8 GiB cannot be written yet");
+            raw.forEach((k, v) -> pax.put(SCHILY + k, v));
+            paxHeader(e.getName(), pax, e.getLastModifiedTime().toInstant().getEpochSecond());
+            e.setName(plainName(e.getName(), e.isDirectory()));
+            if (!e.getLinkName().isEmpty()) e.setLinkName(plainName(e.getLinkName(), false));
+            e.setIds(e.getLongUserId() >= 07777777 ? 0 : (int) e.getLongUserId(), e.getLongGroupId() >= 07777777 ? 0 : (int) e.getLongGroupId());
+        }
+        out.putArchiveEntry(e);
+    }
+
+    /** A stand-in for a name in the ustar header (the PAX path record holds the real one): ASCII, at most 99 bytes. */
+    private static String plainName(String name, boolean dir) {
+        StringBuilder b = new StringBuilder();
+        for (char c : name.toCharArray()) b.append(c >= 0x20 && c < 0x7f ? c : '_');
+        String s = b.toString();
+        int max = dir ? 98 : 99;
+        if (s.length() > max) s = s.substring(s.length() - max);
+        return dir && !s.endsWith("/") ? s + "/" : s;
     }
 
     private void marker(String name, Stat dirStat) throws IOException {
@@ -145,7 +199,7 @@ public final class LayerWriter {
     }
 
     private void put(TarArchiveEntry e) throws IOException {
-        out.putArchiveEntry(e);
+        begin(e);
         out.closeArchiveEntry();
     }
 
@@ -159,7 +213,7 @@ public final class LayerWriter {
             if (!sparse) {
                 TarArchiveEntry e = entry(rel, TarConstants.LF_NORMAL, st, path);
                 e.setSize(st.size());
-                out.putArchiveEntry(e);
+                begin(e);
                 copy(f, 0, st.size());
                 out.closeArchiveEntry();
                 return;
@@ -168,19 +222,21 @@ public final class LayerWriter {
             for (long[] s : segments) map.append(s[0]).append('\n').append(s[1]).append('\n');
             byte[] mapBytes = map.toString().getBytes(StandardCharsets.US_ASCII);
             int padded = (mapBytes.length + 511) / 512 * 512;
-            Map<String, String> pax = new LinkedHashMap<>();
-            pax.put("GNU.sparse.major", "1");
-            pax.put("GNU.sparse.minor", "0");
-            pax.put("GNU.sparse.name", rel);
-            pax.put("GNU.sparse.realsize", Long.toString(st.size()));
-            if (st.uid() >= 07777777) pax.put("uid", Integer.toUnsignedString(st.uid()));
-            if (st.gid() >= 07777777) pax.put("gid", Integer.toUnsignedString(st.gid()));
+            Map<String, byte[]> pax = new LinkedHashMap<>();
+            pax.put("GNU.sparse.major", ascii("1"));
+            pax.put("GNU.sparse.minor", ascii("0"));
+            pax.put("GNU.sparse.name", rel.getBytes(StandardCharsets.UTF_8));
+            pax.put("GNU.sparse.realsize", ascii(Long.toString(st.size())));
+            if (st.uid() >= 07777777) pax.put("uid", ascii(Integer.toUnsignedString(st.uid())));
+            if (st.gid() >= 07777777) pax.put("gid", ascii(Integer.toUnsignedString(st.gid())));
             TarArchiveEntry real = entry(rel, TarConstants.LF_NORMAL, st, path);
-            real.getExtraPaxHeaders().forEach(pax::put); // the xattrs go in the same (single) PAX header
+            // the xattrs go in the same (single) PAX header
+            real.getExtraPaxHeaders().forEach((k, v) -> pax.put(k, v.getBytes(StandardCharsets.UTF_8)));
+            Map<String, byte[]> raw = binary.remove(real);
+            if (raw != null) raw.forEach((k, v) -> pax.put(SCHILY + k, v));
             paxHeader(rel, pax, mtime(st));
             String base = rel.substring(rel.lastIndexOf('/') + 1), dir = rel.substring(0, rel.length() - base.length());
-            String stored = (dir + "GNUSparseFile.0/" + (base.length() > 60 ? base.substring(0, 60) : base));
-            if (stored.getBytes(StandardCharsets.UTF_8).length > 99) stored = "GNUSparseFile.0/" + (base.length() > 60 ? base.substring(0, 60) : base);
+            String stored = plainName(dir + "GNUSparseFile.0/" + (base.length() > 60 ? base.substring(0, 60) : base), false);
             TarArchiveEntry e = new TarArchiveEntry(stored, TarConstants.LF_NORMAL, true);
             e.setModTime(real.getLastModifiedTime());
             e.setMode(st.perms());
@@ -195,18 +251,28 @@ public final class LayerWriter {
         }
     }
 
-    private void paxHeader(String forName, Map<String, String> records, long mtime) throws IOException {
-        StringBuilder b = new StringBuilder();
-        records.forEach((k, v) -> {
-            String body = " " + k + "=" + v + "\n";
-            int len = body.getBytes(StandardCharsets.UTF_8).length;
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** A PAX extended header: records "LEN KEY=VALUE\n" with LEN in bytes, values written as the bytes given. */
+    private void paxHeader(String forName, Map<String, byte[]> records, long mtime) throws IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        for (Map.Entry<String, byte[]> r : records.entrySet()) {
+            byte[] key = r.getKey().getBytes(StandardCharsets.UTF_8);
+            int len = 1 + key.length + 1 + r.getValue().length + 1; // " KEY=VALUE\n"
             int total = len + Integer.toString(len).length();
             if (Integer.toString(total).length() != Integer.toString(len).length()) total++;
-            b.append(total).append(body);
-        });
-        byte[] data = b.toString().getBytes(StandardCharsets.UTF_8);
+            b.writeBytes(ascii(total + " "));
+            b.writeBytes(key);
+            b.write('=');
+            b.writeBytes(r.getValue());
+            b.write('\n');
+        }
+        byte[] data = b.toByteArray();
         String base = forName.substring(forName.lastIndexOf('/') + 1);
-        TarArchiveEntry x = new TarArchiveEntry("PaxHeaders." + (paxCount++) + "/" + (base.length() > 60 ? base.substring(0, 60) : base),
+        String plain = plainName(base, false); // an ASCII name: Commons Compress must not give this header one of its own
+        TarArchiveEntry x = new TarArchiveEntry("PaxHeaders." + (paxCount++) + "/" + (plain.length() > 60 ? plain.substring(0, 60) : plain),
                 TarConstants.LF_PAX_EXTENDED_HEADER_LC, true);
         x.setModTime(FileTime.from(mtime, java.util.concurrent.TimeUnit.SECONDS));
         x.setMode(0644);

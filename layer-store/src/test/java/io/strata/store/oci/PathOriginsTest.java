@@ -56,4 +56,23 @@ class PathOriginsTest {
         assertEquals("/nope: not in the image", which("/nope").describe());
         assertEquals(0, which("/opt/app/config/app.conf").providedBy(), "below a deleted directory");
     }
+
+    @Test
+    void symlinkedParentsAreFollowedInTheMergedView() throws Exception {
+        ImageStore s = new ImageStore(base.resolve("rich-store"));
+        ImageFormat.OCI_LAYOUT.write(TestImages.rich(), base.resolve("rich"));
+        ImageRecord rich = ImageImporter.run(s, base.resolve("rich"), null, false, ImageImporter.Progress.NONE);
+        List<String> ids = new ArrayList<>(rich.layers().stream().map(ImageRecord.LayerRef::diffId).toList());
+        Collections.reverse(ids);
+        PathOrigins.Origin viaLink = PathOrigins.of("/data/dirlink/link2", s.lowerDirsTopFirst(rich), ids);
+        assertEquals("/data/sub/link2", viaLink.resolved());
+        assertEquals(2, viaLink.providedBy(), viaLink.describe());
+        assertTrue(viaLink.describe().startsWith("/data/dirlink/link2 (= /data/sub/link2): from layer 2"), viaLink.describe());
+        PathOrigins.Origin link = PathOrigins.of("/data/dirlink", s.lowerDirsTopFirst(rich), ids);
+        assertEquals("/data/dirlink", link.resolved(), "the last component is the link itself");
+        assertEquals(2, link.providedBy());
+        PathOrigins.Origin up = PathOrigins.of("/data/dirlink/../../bin/busybox", s.lowerDirsTopFirst(rich), ids);
+        assertEquals("/bin/busybox", up.resolved());
+        assertEquals(1, up.providedBy());
+    }
 }
