@@ -383,6 +383,9 @@ public final class DaemonRuns implements ContainerRuns {
         keepOnly(d, List.of());
         try {
             Files.deleteIfExists(d.dir());
+            Files.deleteIfExists(d.dir().getParent()); // the store's runs dir, when this was its last
+        } catch (DirectoryNotEmptyException others) {
+            // other containers of the store keep it
         } catch (IOException e) {
             System.err.println("strata daemon: cannot remove " + d.dir() + ": " + e.getMessage());
         }

@@ -199,6 +199,23 @@ final class StrataRuns implements AutoCloseable {
                 + processes().stream().map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList());
     }
 
+    /** The store goes with the test: so do the states and logs its exited runs keep in /run (never into a mount). */
+    private void forgetRuns() {
+        Path dir = RunDir.storeDir(store.toAbsolutePath().normalize());
+        if (!Files.isDirectory(dir) || !mounts().isEmpty()) return;
+        try (var runs = Files.list(dir)) {
+            for (Path run : runs.toList()) {
+                try (var files = Files.list(run)) {
+                    for (Path f : files.toList()) Files.delete(f); // files, and rootfs/ only when empty (rmdir)
+                }
+                Files.delete(run);
+            }
+            Files.delete(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("removing " + dir, e);
+        }
+    }
+
     @Override
     public void close() {
         for (Process p : started) if (p.isAlive()) p.destroyForcibly();
@@ -220,6 +237,7 @@ final class StrataRuns implements AutoCloseable {
             }, 10);
         }
         for (String m : leftMounts) MountTable.unmount(Path.of(m), true);
+        forgetRuns();
         assertTrue(leftMounts.isEmpty() && leftCgroups.isEmpty() && leftProcesses.isEmpty(), "left behind after the daemon stopped: mounts "
                 + leftMounts + ", cgroups " + leftCgroups + ", processes " + leftProcesses.stream().map(ProcessHandle::pid).toList());
     }
