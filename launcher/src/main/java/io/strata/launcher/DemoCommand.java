@@ -98,7 +98,8 @@ public final class DemoCommand implements Callable<Integer> {
     /**
      * Part two: the bundled 3-layer test image (built here from Debian's busybox-static, as a `docker save` archive),
      * imported into a store, inspected, run as a block-store container: copy-up by reference, a snapshot of the
-     * running container, diff, df; each step is the CLI command a user types.
+     * running container, diff, df; then run in namespaces and cgroups (strata run), its changes committed as an image;
+     * each step is the CLI command a user types.
      */
     private int imageDemo() throws Exception {
         Path store = dir("store"), archive = base.resolve("three-layers.docker.tar"), mnt = dir("container");
@@ -134,7 +135,17 @@ public final class DemoCommand implements Callable<Integer> {
             } finally {
                 cli("umount", mnt.toString());
             }
-            return 0;
+            // the launcher: the image in its own namespaces and cgroup, on the Strata mount
+            rc = cli("run", "--rm", "--memory", "64m", "--pids-limit", "64", s, "strata-test/three-layers:1",
+                    "/bin/sh", "-c", "echo \"   pid $$ on $(hostname), $(ls /proc | grep -c '^[0-9]') process(es) in sight\"; "
+                            + "echo \"   /etc/motd: $(cat /etc/motd)\"");
+            if (rc == 0) rc = cli("run", s, "demo", "/bin/sh", "-c",
+                    "echo \"   the container's own layer: $(cat /etc/motd)\"; exit 3");
+            if (rc != 3) return rc == 0 ? 1 : rc;
+            System.out.println("   (exit status 3 came back from the container)");
+            rc = cli("commit", "demo", "demo:2", "-m", "changes made in the demo", s);
+            if (rc == 0) rc = cli("image", "ls", s);
+            return rc;
         } finally {
             cli("daemon", "stop", s);
         }
