@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         subcommands = {MountCommand.class, UmountCommand.class, DemoCommand.class, CommandLine.HelpCommand.class,
                 io.strata.launcher.image.ImageCommand.class, io.strata.launcher.container.ContainerCommand.class,
                 StoreCommands.Daemon.class, StoreCommands.Create.class, StoreCommands.Ps.class, StoreCommands.Snapshot.class,
-                StoreCommands.Diff.class, StoreCommands.Commit.class, StoreCommands.Df.class, StoreCommands.Rm.class, StoreCommands.Gc.class})
+                StoreCommands.Diff.class, StoreCommands.Commit.class, StoreCommands.Df.class, StoreCommands.Rm.class, StoreCommands.Gc.class,
+                io.strata.launcher.snapshotter.SnapshotterCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
