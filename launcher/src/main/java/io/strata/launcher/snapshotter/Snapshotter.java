@@ -2,14 +2,12 @@ package io.strata.launcher.snapshotter;
 
 import io.strata.launcher.snapshotter.Snapshot.Kind;
 import io.strata.launcher.snapshotter.SnapshotError.Code;
+import io.strata.store.Trees;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -224,23 +222,11 @@ public final class Snapshotter {
     }
 
     private static void deleteQuietly(Path dir) {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
         try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    Files.delete(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            System.err.println("strata snapshotter: removing " + dir + ": " + e);
+            Trees.delete(dir);
+        } catch (RuntimeException e) {
+            // Cleanup removes what is left, once nothing refers to it
+            System.err.println("strata snapshotter: removing " + dir + ": " + e.getMessage());
         }
     }
 }
