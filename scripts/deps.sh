@@ -27,6 +27,7 @@ need_deps() {
     _want skopeo command -v skopeo              # external readers of what `strata image export` writes
     _want umoci command -v umoci
     _want runc command -v runc                  # the differential test of strata-nsexec runs the same bundle under runc
+    _want containerd command -v ctr             # strata snapshotter: a private containerd with it as proxy snapshotter
   fi
   if [ ${#_missing[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then

@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
                 StoreCommands.Diff.class, StoreCommands.Commit.class, StoreCommands.Df.class, StoreCommands.Rm.class, StoreCommands.Gc.class,
                 io.strata.launcher.run.RunCommand.class, io.strata.launcher.run.ExecCommand.class,
                 io.strata.launcher.run.LifecycleCommands.Stop.class, io.strata.launcher.run.LifecycleCommands.Kill.class,
-                io.strata.launcher.run.LifecycleCommands.Logs.class})
+                io.strata.launcher.run.LifecycleCommands.Logs.class,
+                io.strata.launcher.snapshotter.SnapshotterCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
