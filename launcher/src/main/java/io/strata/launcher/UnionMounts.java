@@ -8,11 +8,16 @@ public final class UnionMounts {
     private UnionMounts() {
     }
 
+    /** The -o list of a union of upper (with work; both null: read-only) over lowersTopFirst, paths escaped. */
+    public static String options(List<Path> lowersTopFirst, Path upper, Path work) {
+        String o = "lowerdir=" + join(lowersTopFirst);
+        return upper == null ? o : o + ",upperdir=" + escape(upper) + ",workdir=" + escape(work);
+    }
+
     /** Mounts a writable union of {@code upper} (with {@code work}) over {@code lowersTopFirst}. */
     public static int mountReadWrite(List<Path> lowersTopFirst, Path upper, Path work, Path mountPoint, boolean foreground,
                                      String source) throws Exception {
-        String o = "lowerdir=" + join(lowersTopFirst) + ",upperdir=" + escape(upper) + ",workdir=" + escape(work);
-        return MountCommand.mount(List.of(o), mountPoint, foreground, source);
+        return MountCommand.mount(List.of(options(lowersTopFirst, upper, work)), mountPoint, foreground, source);
     }
 
     private static String escape(Path p) {

@@ -27,10 +27,24 @@ public final class Cli {
         }
     }
 
-    /** The background server JVM of the union mounted at mnt, if any. */
+    /**
+     * The background server JVM of the union mounted at mnt, if any. Its command line is read from /proc whole:
+     * ProcessHandle.Info cuts long ones short, and the mount point comes after a long class path.
+     */
     public static Optional<ProcessHandle> serverOf(Path mnt) {
-        return ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains(mnt.toString()) && c.contains("mount")).orElse(false))
-                .findFirst();
+        return ProcessHandle.allProcesses().filter(p -> {
+            String c = commandLine(p.pid());
+            return c.contains(mnt.toString()) && c.contains("mount");
+        }).findFirst();
+    }
+
+    /** The whole command line of a process, arguments separated by spaces; "" when it is gone. */
+    public static String commandLine(long pid) {
+        try {
+            return new String(java.nio.file.Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+                    java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
+        } catch (java.io.IOException e) {
+            return ""; // gone
+        }
     }
 }

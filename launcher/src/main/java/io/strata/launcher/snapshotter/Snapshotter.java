@@ -20,11 +20,12 @@ import java.util.stream.Stream;
 /**
  * containerd's snapshotter semantics over directories, laid out as containerd's overlayfs snapshotter lays them out:
  * {@code ROOT/snapshots/ID/fs} (the layer: overlay on-disk format) and {@code ROOT/snapshots/ID/work}. Committed
- * snapshots are read-only directory layers; an active one is the upper of a Strata union over its parents' layers,
- * which containerd mounts with {@code mount.fuse3} (type {@code fuse3.PROGRAM}, PROGRAM = bin/strata-overlay).
+ * snapshots are read-only directory layers; an active one is the upper of a Strata union over its parents' layers.
+ * That union is served by this JVM ({@link #served}: containerd gets a bind mount of it, no JVM starts per container),
+ * or mounted by containerd itself with {@code mount.fuse3} (type {@code fuse3.PROGRAM}, PROGRAM = bin/strata-overlay).
  * One lock around every operation; metadata changes go through {@link MetadataStore} only.
  */
-public final class Snapshotter {
+public final class Snapshotter implements AutoCloseable {
     /** The mount program's name as mount.fuse3 runs it (through /bin/sh: it must be on the default PATH). */
     public static final String DEFAULT_PROGRAM = "strata-overlay";
 
@@ -36,13 +37,31 @@ public final class Snapshotter {
     private final Path snapshots;
     private final String program;
     private final MetadataStore meta;
+    private final ServedUnions served;
 
+    /** Layered snapshots are mounted by containerd through mount.fuse3 and the mount program {@code program}. */
     public Snapshotter(Path root, String program) throws IOException {
+        this(root, program, false);
+    }
+
+    /** Layered snapshots are unions served by this JVM, handed to containerd as bind mounts. */
+    public static Snapshotter served(Path root) throws IOException {
+        return new Snapshotter(root, null, true);
+    }
+
+    private Snapshotter(Path root, String program, boolean serve) throws IOException {
         this.root = root.toAbsolutePath();
         this.snapshots = this.root.resolve("snapshots");
         this.program = program;
         Files.createDirectories(snapshots);
         this.meta = new MetadataStore(this.root);
+        this.served = serve ? new ServedUnions(this.root) : null;
+    }
+
+    /** Unmounts the unions this JVM serves. */
+    @Override
+    public synchronized void close() {
+        if (served != null) served.close();
     }
 
     public Path root() {
@@ -71,6 +90,7 @@ public final class Snapshotter {
         Snapshot s = meta.get(key);
         if (s == null) throw new SnapshotError(Code.NOT_FOUND, "failed to get active snapshot " + key + ": not found");
         if (s.kind() != Kind.ACTIVE) throw new SnapshotError(Code.FAILED_PRECONDITION, "snapshot " + key + " is not active");
+        if (served != null) served.release(s.id()); // a committed layer is read-only: no union writes it any more
         // The one walk of this layer: its usage is kept with its metadata from now on.
         DiskUsage.Usage usage = DiskUsage.of(fs(s.id()).toString());
         meta.commit(key, s.committed(name, labels, now(), usage));
@@ -79,6 +99,7 @@ public final class Snapshotter {
     public synchronized void remove(String key) {
         Snapshot s = require(key);
         if (meta.hasChild(key)) throw new SnapshotError(Code.FAILED_PRECONDITION, "cannot remove snapshot with child");
+        if (served != null) served.release(s.id());
         meta.commit(key, null);
         deleteQuietly(snapshots.resolve(s.id()));
     }
@@ -197,6 +218,11 @@ public final class Snapshotter {
         }
         if (s.kind() == Kind.VIEW && parents.size() == 1) {
             return List.of(new Mount("bind", fs(parents.get(0)).toString(), List.of("ro", "rbind")));
+        }
+        if (served != null) {
+            Path mp = served.serve(s.id(), parents.stream().map(this::fs).toList(),
+                    s.kind() == Kind.ACTIVE ? fs(s.id()) : null, snapshots.resolve(s.id()).resolve("work"));
+            return List.of(new Mount("bind", mp.toString(), List.of(s.kind() == Kind.VIEW ? "ro" : "rw", "rbind")));
         }
         List<String> options = new ArrayList<>();
         if (s.kind() == Kind.ACTIVE) {

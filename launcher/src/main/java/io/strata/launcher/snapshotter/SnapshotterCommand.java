@@ -28,8 +28,10 @@ public final class SnapshotterCommand implements Callable<Integer> {
             description = "Snapshot directories and metadata (default: ${DEFAULT-VALUE}).")
     Path root;
 
-    @Option(names = "--mount-program", paramLabel = "NAME", defaultValue = Snapshotter.DEFAULT_PROGRAM,
-            description = "Mount type fuse3.NAME; mount.fuse3 runs NAME, which must be on sh's default PATH (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--mount-program", paramLabel = "NAME", arity = "0..1", fallbackValue = Snapshotter.DEFAULT_PROGRAM,
+            description = "Let containerd mount layered snapshots itself as type fuse3.NAME (mount.fuse3 runs NAME, which must be on sh's "
+                    + "default PATH; NAME defaults to " + Snapshotter.DEFAULT_PROGRAM + "). Without it, this process serves them and "
+                    + "containerd bind-mounts them (no JVM start per container).")
     String program;
 
     @Option(names = {"-v", "--verbose"}, description = "Log every call on stderr.")
@@ -37,16 +39,24 @@ public final class SnapshotterCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (program.contains("/") || program.contains(".")) {
-            throw new IllegalArgumentException("--mount-program is a name on sh's PATH, without / or dots: " + program);
+        Snapshotter snapshotter;
+        if (program != null) {
+            if (program.contains("/") || program.contains(".")) {
+                throw new IllegalArgumentException("--mount-program is a name on sh's PATH, without / or dots: " + program);
+            }
+            if (SH_DEFAULT_PATH.stream().noneMatch(d -> Files.isExecutable(Path.of(d, program)))) {
+                System.err.println("strata snapshotter: warning: " + program + " is not in " + String.join(":", SH_DEFAULT_PATH)
+                        + "; containerd's mounts of layered snapshots will fail (link bin/strata-overlay there)");
+            }
+            snapshotter = new Snapshotter(root, program);
+        } else {
+            snapshotter = Snapshotter.served(root);
         }
-        if (SH_DEFAULT_PATH.stream().noneMatch(d -> Files.isExecutable(Path.of(d, program)))) {
-            System.err.println("strata snapshotter: warning: " + program + " is not in " + String.join(":", SH_DEFAULT_PATH)
-                    + "; containerd's mounts of layered snapshots will fail (link bin/strata-overlay there)");
-        }
-        Snapshotter snapshotter = new Snapshotter(root, program);
         SnapshotServer server = SnapshotServer.start(snapshotter, address, verbose);
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            snapshotter.close();
+        }));
         System.err.println("strata snapshotter: serving " + snapshotter.root() + " on " + address.toAbsolutePath());
         server.awaitTermination();
         return 0;

@@ -318,7 +318,7 @@ final class Containers implements AutoCloseable {
     private List<ProcessHandle> leftoverHelpers() {
         String mark = base.toString();
         return ProcessHandle.allProcesses()
-                .filter(h -> h.info().commandLine().map(c -> c.contains(mark)).orElse(false) && running(h.pid()))
+                .filter(h -> io.strata.launcher.Cli.commandLine(h.pid()).contains(mark) && running(h.pid()))
                 .toList();
     }
 

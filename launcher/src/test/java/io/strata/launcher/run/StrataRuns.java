@@ -177,7 +177,7 @@ final class StrataRuns implements AutoCloseable {
     List<ProcessHandle> processes() {
         String dir = RunDir.storeDir(store.toAbsolutePath().normalize()).toString();
         List<ProcessHandle> out = new ArrayList<>(ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains(dir)).orElse(false)).filter(ProcessHandle::isAlive).toList());
+                .filter(p -> io.strata.launcher.Cli.commandLine(p.pid()).contains(dir)).filter(ProcessHandle::isAlive).toList());
         for (Process p : started) if (p.isAlive()) out.add(p.toHandle());
         for (Path cg : cgroups()) for (Long pid : pidsIn(cg))
             ProcessHandle.of(pid).ifPresent(out::add);

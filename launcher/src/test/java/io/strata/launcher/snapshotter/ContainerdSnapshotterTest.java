@@ -27,7 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Debian's containerd with {@code strata snapshotter} as its proxy snapshotter: image import (each layer applied
  * through a Strata FUSE union), {@code ctr run --rm} of a script over the three layers, and ctr's snapshot commands
- * agreeing with the snapshotter's own metadata. As root; fails (does not skip) where containerd is missing.
+ * agreeing with the snapshotter's own metadata; here with containerd running the mount program (mount.fuse3), in
+ * {@link ContainerdServedSnapshotterTest} with the unions served by the snapshotter. As root; fails (does not skip)
+ * where containerd is missing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -37,12 +39,17 @@ class ContainerdSnapshotterTest {
 
     @BeforeAll
     void startContainerdAndImport() throws Exception {
-        ctrd = new PrivateContainerd();
+        ctrd = new PrivateContainerd(served());
         Path archive = ctrd.dir.resolve("three.docker.tar");
         ImageFormat.DOCKER_ARCHIVE.write(TestImages.threeLayers(), archive);
         PrivateContainerd.Result r = ctrd.ctr("images", "import", "--snapshotter", "strata", archive.toString());
         assertEquals(0, r.code(), r.out() + ctrd.log());
         assertTrue(r.out().contains("unpacking " + IMAGE), r.out());
+    }
+
+    /** Whether the snapshotter serves the unions (its default) or containerd runs the mount program. */
+    boolean served() {
+        return false;
     }
 
     @AfterAll
@@ -169,8 +176,13 @@ class ContainerdSnapshotterTest {
 
         PrivateContainerd.Result m = ctrd.ctr("snapshots", "--snapshotter", "strata", "mounts", "/mnt/x", "work");
         assertEquals(0, m.code(), m.out());
-        assertTrue(m.out().startsWith("mount -t fuse3." + ctrd.program + " " + ctrd.program + " /mnt/x -o workdir="), m.out());
-        assertTrue(m.out().contains(",lowerdir=" + ctrd.dir.resolve("strata/snapshots").resolve(top.id()).resolve("fs") + ":"), m.out());
+        if (served()) {
+            assertTrue(m.out().startsWith("mount -t bind " + ctrd.dir.resolve("strata/mounts").resolve(work.id()) + " /mnt/x -o rw,rbind"), m.out());
+            assertTrue(ctrd.mounts().contains(ctrd.dir.resolve("strata/mounts").resolve(work.id()).toString()), "served here");
+        } else {
+            assertTrue(m.out().startsWith("mount -t fuse3." + ctrd.program + " " + ctrd.program + " /mnt/x -o workdir="), m.out());
+            assertTrue(m.out().contains(",lowerdir=" + ctrd.dir.resolve("strata/snapshots").resolve(top.id()).resolve("fs") + ":"), m.out());
+        }
 
         PrivateContainerd.Result busy = ctrd.ctr("snapshots", "--snapshotter", "strata", "rm", ctrName(top.parent()));
         assertTrue(busy.code() != 0, "a layer with children cannot go: " + busy.out());
@@ -180,6 +192,7 @@ class ContainerdSnapshotterTest {
         while (!ctrd.snapshotter.list(List.of("name~=/work$")).isEmpty() && System.nanoTime() < deadline) Thread.sleep(100);
         assertEquals(List.of(), ctrd.snapshotter.list(List.of("name~=/work$")), "removed from the backend too");
         assertTrue(!Files.exists(ctrd.dir.resolve("strata/snapshots").resolve(work.id())), "with its directory");
+        assertTrue(ctrd.mounts().stream().noneMatch(mp -> mp.contains("/strata/mounts/")), "and its union: " + ctrd.mounts());
     }
 
     /** containerd's progress.Bytes: 1024-based, one decimal. */

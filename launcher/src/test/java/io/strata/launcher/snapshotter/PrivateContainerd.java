@@ -33,7 +33,8 @@ final class PrivateContainerd implements AutoCloseable {
     record Result(int code, String out) {
     }
 
-    PrivateContainerd() throws Exception {
+    /** served: the snapshotter serves layered snapshots itself (bind mounts); else containerd runs the mount program. */
+    PrivateContainerd(boolean served) throws Exception {
         for (String tool : List.of("containerd", "ctr", "runc", "mount.fuse3", "containerd-shim-runc-v2")) {
             if (!onPath(tool)) {
                 throw new AssertionError(tool + " is not installed: scripts/deps.sh installs containerd, runc and fuse3 for the tests");
@@ -49,7 +50,7 @@ final class PrivateContainerd implements AutoCloseable {
             Files.writeString(wrapper, "#!/bin/sh\nexec " + java + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp '"
                     + System.getProperty("java.class.path") + "' " + OverlayMain.class.getName() + " \"$@\"\n");
             Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
-            snapshotter = new Snapshotter(dir.resolve("strata"), program);
+            snapshotter = served ? Snapshotter.served(dir.resolve("strata")) : new Snapshotter(dir.resolve("strata"), program);
             server = SnapshotServer.start(snapshotter, dir.resolve("strata.sock"), true);
             Files.writeString(dir.resolve("config.toml"), """
                     version = 2
@@ -128,7 +129,7 @@ final class PrivateContainerd implements AutoCloseable {
     private List<ProcessHandle> processesOfDir() {
         long self = ProcessHandle.current().pid();
         return ProcessHandle.allProcesses()
-                .filter(p -> p.pid() != self && p.info().commandLine().map(c -> c.contains(dir.toString())).orElse(false))
+                .filter(p -> p.pid() != self && io.strata.launcher.Cli.commandLine(p.pid()).contains(dir.toString()))
                 .toList();
     }
 
@@ -142,13 +143,14 @@ final class PrivateContainerd implements AutoCloseable {
             run(List.of("runc", "--root", "/run/containerd/runc/default", "delete", "--force", id));
         }
         for (ProcessHandle p : processesOfDir()) {
-            if (p.info().commandLine().orElse("").contains("containerd-shim")) p.destroyForcibly();
+            if (io.strata.launcher.Cli.commandLine(p.pid()).contains("containerd-shim")) p.destroyForcibly();
         }
         for (String mp : mounts()) run(List.of("umount", "-l", mp));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!processesOfDir().isEmpty() && System.nanoTime() < deadline) Thread.sleep(100);
         for (ProcessHandle p : processesOfDir()) p.destroyForcibly();
         if (server != null) server.close();
+        if (snapshotter != null) snapshotter.close();
         Files.deleteIfExists(wrapper);
         if (mounts().isEmpty()) {
             try (Stream<Path> all = Files.walk(dir)) {
