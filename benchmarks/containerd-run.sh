@@ -2,10 +2,12 @@
 # `ctr run --rm IMAGE /bin/true` with the Strata snapshotter vs containerd's built-in overlayfs snapshotter, in one
 # private containerd (its own root/state/sockets under a temp dir), rounds interleaved; prints each time and medians.
 # As root, after `mvn -pl launcher -am package` (uses launcher/target/strata.jar via bin/strata-overlay).
-#   benchmarks/containerd-run.sh [ROUNDS]      (default 7)
+#   benchmarks/containerd-run.sh [ROUNDS] [served|program]   (default 7, served: the snapshotter's own JVM serves the
+#   unions and containerd bind-mounts them; program: containerd mounts fuse3.strata-overlay through mount.fuse3)
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
 rounds=${1:-7}
+mode=${2:-served}
 jar="$here/launcher/target/strata.jar"
 [ -f "$jar" ] || { echo "build first: mvn -pl launcher -am package" >&2; exit 1; }
 d=$(mktemp -d /tmp/strata-ctrd-bench-XXXXXX)
@@ -33,7 +35,8 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
   type = "snapshot"
   address = "$d/strata.sock"
 CONF
-java -XX:+UseSerialGC -Xmx128m -jar "$jar" snapshotter --address "$d/strata.sock" --root "$d/strata" --mount-program "$prog" \
+mp=(); [ "$mode" = program ] && mp=(--mount-program "$prog")
+java -XX:+UseSerialGC -Xmx128m -jar "$jar" snapshotter --address "$d/strata.sock" --root "$d/strata" "${mp[@]}" \
   >"$d/snapshotter.log" 2>&1 & snap_pid=$!
 containerd --config "$d/config.toml" >"$d/containerd.log" 2>&1 & ctrd_pid=$!
 ctr() { command ctr -a "$d/containerd.sock" "$@"; }
@@ -44,7 +47,7 @@ ctr images import --snapshotter strata "$d/images/three-layers-gzip.docker.tar" 
 ctr images import --snapshotter overlayfs "$d/images/three-layers-gzip.docker.tar" >/dev/null
 ms() { local t0 t1; t0=$(date +%s%N); ctr run --rm --snapshotter "$1" "$img" "bench-$1-$2" /bin/true; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
 ms overlayfs warm >/dev/null; ms strata warm >/dev/null
-echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "mode: $mode; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 s=(); o=()
 for i in $(seq "$rounds"); do
   o+=("$(ms overlayfs "$i")"); s+=("$(ms strata "$i")")
