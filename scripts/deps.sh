@@ -24,6 +24,8 @@ need_deps() {
     _want kmod command -v modprobe
     _want skopeo command -v skopeo              # external readers of what `strata image export` writes
     _want umoci command -v umoci
+    _want podman command -v podman             # runs real containers on bin/strata-overlay (mount_program)
+    _want runc command -v runc
   fi
   if [ ${#_missing[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then

@@ -56,7 +56,7 @@ public final class DaemonMounts implements ContainerMounts {
             // FuseMount reads only ro and the FUSE options from these; lowerdir= names what is mounted
             List<String> opts = new ArrayList<>(List.of("lowerdir=" + (lowers.isEmpty() ? storeDir.toString() : c.lowerdirs())));
             MountOptions p = MountOptions.parse(opts);
-            MountOptions o = new MountOptions(p.lowerDirs(), null, null, snapshot != null, true, p.uidMapping(),
+            MountOptions o = new MountOptions(p.lowerDirs(), null, null, snapshot != null, true, false, p.uidMapping(),
                     p.gidMapping(), p.fuseOptions(), false);
             String what = snapshot == null ? container : container + "@" + snapshot;
             FuseMount m = FuseMount.start(fs, o, mp, "strata:" + what);
