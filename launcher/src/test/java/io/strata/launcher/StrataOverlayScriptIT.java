@@ -142,6 +142,36 @@ class StrataOverlayScriptIT {
         assertFalse(MountTable.isMounted(mnt));
     }
 
+    @Test
+    void idMappingsReadAsFuseOverlayfsReadsThem() throws Exception {
+        // containers-storage's form (a colon before each triple), STORED:SHOWN:COUNT
+        String mapping = ",uidmapping=:0:100000:65536:70000:300000:10,gidmapping=:0:100000:65536";
+        Trees lower = Trees.at(base.resolve("idlower")).file("root-owned", "r").file("user-owned", "u")
+                .file("unmapped", "x").owner("user-owned", 1000, 1000).owner("unmapped", 200000, 200000);
+        List<List<Object>> seen = new ArrayList<>();
+        for (String program : List.of("/usr/bin/fuse-overlayfs", SCRIPT.toString())) {
+            String side = Path.of(program).getFileName().toString();
+            Path up = Files.createDirectories(base.resolve(side + "-upper")), work = Files.createDirectories(base.resolve(side + "-work"));
+            Path m = Files.createDirectories(base.resolve(side + "-mnt"));
+            Process p = new ProcessBuilder(program, "-o", "lowerdir=" + lower.root() + ",upperdir=" + up + ",workdir=" + work + mapping,
+                    m.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            assertEquals(0, p.waitFor(), side);
+            try {
+                Files.writeString(m.resolve("new"), "n");
+                Files.setAttribute(m.resolve("new"), "unix:uid", 100007);
+                Files.setAttribute(m.resolve("new"), "unix:gid", 100008);
+                seen.add(List.of(side, Files.getAttribute(m.resolve("root-owned"), "unix:uid"),
+                        Files.getAttribute(m.resolve("user-owned"), "unix:uid"), Files.getAttribute(m.resolve("user-owned"), "unix:gid"),
+                        Files.getAttribute(m.resolve("unmapped"), "unix:uid"), Files.getAttribute(m.resolve("new"), "unix:uid"),
+                        Files.getAttribute(up.resolve("new"), "unix:uid"), Files.getAttribute(up.resolve("new"), "unix:gid")));
+            } finally {
+                assertTrue(MountTable.unmount(m, false), "unmount " + m);
+            }
+        }
+        assertEquals(List.of(100000, 101000, 101000, 65534, 100007, 7, 8), seen.get(0).subList(1, 8), "fuse-overlayfs: " + seen);
+        assertEquals(seen.get(0).subList(1, 8), seen.get(1).subList(1, 8), "strata-overlay vs fuse-overlayfs");
+    }
+
     /** Field 6 of /proc/PID/stat: the session id. */
     private static long sessionOf(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
