@@ -86,7 +86,7 @@ for n in "${names[@]}"; do
 done
 
 ms() { echo $(( ($2 - $1) / 1000000 )); }
-declare -A runs starts
+declare -A runs starts cpus
 run_once() { # run_once NAME: podman run --rm IMAGE /bin/true, in ms
   local s e; s=$(date +%s%N)
   pod "$1" run --rm --cgroup-parent "$cgroup" "$image" /bin/true >/dev/null
@@ -95,14 +95,20 @@ run_once() { # run_once NAME: podman run --rm IMAGE /bin/true, in ms
 # the mount programs alone, over a small union (their start does not depend on the layers' size)
 mkdir -p "$work/m/upper" "$work/m/work" "$work/m/merged" "$work/m/lower"
 echo "motd" >"$work/m/lower/motd"
-start_once() { # start_once NAME: the mount program from exec until it returns with the mount live, in ms
-  local p=${program[$1]} s e
+tick_ms=$(( 1000 / $(getconf CLK_TCK) ))
+start_once() { # start_once NAME: "WALL CPU": ms from exec until it returns with the mount live, and the CPU ms spent
+  # (the processes it waited for, plus the serving process so far: less sensitive to a busy machine than wall time)
+  local p=${program[$1]} s e srv waited server=0
   rm -rf "$work/m/upper" "$work/m/work"; mkdir -p "$work/m/upper" "$work/m/work"
   s=$(date +%s%N)
-  "$p" -o "lowerdir=$work/m/lower,upperdir=$work/m/upper,workdir=$work/m/work" "$work/m/merged" >/dev/null 2>&1
+  /usr/bin/time -o "$work/time.txt" -f '%U %S' \
+    "$p" -o "lowerdir=$work/m/lower,upperdir=$work/m/upper,workdir=$work/m/work" "$work/m/merged" >/dev/null 2>&1
   e=$(date +%s%N)
+  srv=$(pgrep -f -- "$work/m/merged" | head -1)
+  [ -n "$srv" ] && server=$(awk -v t="$tick_ms" '{sub(/^.*\) /, ""); print ($12 + $13) * t}' "/proc/$srv/stat")
+  waited=$(awk '{printf "%d", ($1 + $2) * 1000}' "$work/time.txt")
   fusermount3 -u "$work/m/merged"
-  ms "$s" "$e"
+  echo "$(ms "$s" "$e") $((waited + server))"
 }
 
 echo "podman.sh: warming up (the first strata mount builds the class-data archive)..." >&2
@@ -110,7 +116,11 @@ for n in "${names[@]}"; do run_once "$n" >/dev/null; run_once "$n" >/dev/null; d
 for r in $(seq 1 "$rounds"); do
   echo "podman.sh: round $r/$rounds" >&2
   for n in "${names[@]}"; do runs[$n]+="$(run_once "$n") "; done
-  for n in strata strata-no-cds strata-2jvm fuse-overlayfs; do starts[$n]+="$(start_once "$n") "; sleep 0.2; done
+  for n in strata strata-no-cds strata-2jvm fuse-overlayfs; do
+    read -r wall cpu <<<"$(start_once "$n")"
+    starts[$n]+="$wall "; cpus[$n]+="$cpu "
+    sleep 0.2
+  done
 done
 
 stats() { # stats "N N N ...": median min max
@@ -133,6 +143,9 @@ for n in "${names[@]}"; do row "$n" "${runs[$n]}" "$fo_run"; done
 echo
 echo "## The mount program alone: exec until it returns with the mount live"
 echo
-echo "| program | median ms | min–max ms | vs fuse-overlayfs |"
-echo "|---|---:|---:|---:|"
-for n in strata strata-no-cds strata-2jvm fuse-overlayfs; do row "$n" "${starts[$n]}" "$fo_start"; done
+echo "| program | median ms | min–max ms | vs fuse-overlayfs | CPU ms, median (min–max) |"
+echo "|---|---:|---:|---:|---:|"
+for n in strata strata-no-cds strata-2jvm fuse-overlayfs; do
+  read -r cmed cmin cmax <<<"$(stats "${cpus[$n]}")"
+  printf '%s %d (%d–%d) |\n' "$(row "$n" "${starts[$n]}" "$fo_start")" "$cmed" "$cmin" "$cmax"
+done
