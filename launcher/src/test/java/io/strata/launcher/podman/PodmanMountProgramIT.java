@@ -74,6 +74,9 @@ class PodmanMountProgramIT {
 
     static Path base;
     static PodmanStore strata, vfs;
+    /** podman's default cgroup parent under cgroupfs: every run here names its own, so none may appear. */
+    static final Path LIBPOD_PARENT = Path.of("/sys/fs/cgroup/pids/libpod_parent");
+    static boolean libpodParentBefore;
 
     @BeforeAll
     static void storesWithTheTestImage() throws Exception {
@@ -85,6 +88,7 @@ class PodmanMountProgramIT {
         Path built = MODULE.resolve("target/classes/io/strata/launcher/OverlayMain.class");
         assertTrue(Files.exists(jar) && Files.getLastModifiedTime(jar).compareTo(Files.getLastModifiedTime(built)) >= 0,
                 "target/strata.jar is missing or older than the classes: this test runs after package (mvn verify)");
+        libpodParentBefore = Files.isDirectory(LIBPOD_PARENT);
         base = Files.createTempDirectory(Path.of("/tmp"), "sp"); // short: podman's runroot limit, see PodmanStore
         Path archive = base.resolve("three-layers.docker.tar");
         ImageFormat.DOCKER_ARCHIVE.write(TestImages.threeLayers(), archive);
@@ -129,6 +133,10 @@ class PodmanMountProgramIT {
             MountTable.unmount(Path.of(m), true);
         }
         problems.addAll(removeCgroups(CGROUP));
+        if (!libpodParentBefore && Files.isDirectory(LIBPOD_PARENT)) {
+            problems.add("podman made cgroups under libpod_parent (removed now)");
+            problems.addAll(removeCgroups("libpod_parent"));
+        }
         if (mountsUnder(base).isEmpty()) deleteTree(base);
         if (!problems.isEmpty()) fail(String.join("\n", problems));
     }
