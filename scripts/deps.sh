@@ -28,6 +28,7 @@ need_deps() {
     _want umoci command -v umoci
     _want runc command -v runc                  # the differential test of strata-nsexec runs the same bundle under runc
     _want containerd command -v ctr             # strata snapshotter: a private containerd with it as proxy snapshotter
+    _want podman command -v podman             # runs real containers on bin/strata-overlay (mount_program)
   fi
   if [ ${#_missing[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then

@@ -80,11 +80,21 @@ public final class FuseMount implements AutoCloseable {
 
     /** Mounts and serves until the file system is unmounted (umount, fusermount3 -u, SIGTERM). */
     public static void serve(UnionFs fs, MountOptions o, Path mountPoint, String source) {
+        serve(fs, o, mountPoint, source, () -> {
+        });
+    }
+
+    /**
+     * As {@link #serve(UnionFs, MountOptions, Path, String)}; onMounted runs once the mount is live (on another
+     * thread), e.g. to tell a waiting parent that it may return.
+     */
+    public static void serve(UnionFs fs, MountOptions o, Path mountPoint, String source, Runnable onMounted) {
         if (lowLevel()) {
             var ll = lowLevelAdapter(fs, o, source);
             // SIGTERM/SIGINT run the JVM's shutdown hooks: unmount, so that the loop ends and nothing stays behind
             Thread hook = new Thread(() -> MountTable.unmount(mountPoint, true), "strata-unmount");
             Runtime.getRuntime().addShutdownHook(hook);
+            whenMounted(onMounted, () -> ll.awaitMounted(60_000));
             ll.run(mountPoint);
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -94,7 +104,25 @@ public final class FuseMount implements AutoCloseable {
             return;
         }
         StrataFuse fuse = adapter(fs, o);
+        whenMounted(onMounted, () -> MountTable.awaitMounted(mountPoint, 60_000, null));
         fuse.mount(mountPoint, true, o.debug(), fuseArgs(o, source));
+    }
+
+    private interface MountWait {
+        boolean await() throws InterruptedException;
+    }
+
+    /** Runs onMounted on a daemon thread once wait says the mount is live; not at all if it failed or timed out. */
+    private static void whenMounted(Runnable onMounted, MountWait wait) {
+        Thread t = new Thread(() -> {
+            try {
+                if (wait.await()) onMounted.run();
+            } catch (InterruptedException | RuntimeException failed) {
+                // the serving thread reports a failed mount
+            }
+        }, "strata-mounted");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** Mounts on a background thread and returns once the mount is live (tests, the store daemon). */

@@ -53,6 +53,13 @@ public final class MountCommand implements Callable<Integer> {
 
     /** Validates everything first (nothing is mounted on error), then serves here or in a detached child JVM. */
     static int mount(List<String> opts, Path mountPoint, boolean foreground, String source) throws Exception {
+        return mount(opts, mountPoint, foreground, source, () -> {
+        });
+    }
+
+    /** As above; in the foreground, onMounted runs once the mount is live. */
+    static int mount(List<String> opts, Path mountPoint, boolean foreground, String source, Runnable onMounted)
+            throws Exception {
         MountOptions o = MountOptions.parse(opts);
         LayerStack stack = LayerDirs.open(o);
         Path mp = checkMountPoint(mountPoint);
@@ -69,7 +76,7 @@ public final class MountCommand implements Callable<Integer> {
         } catch (FsException e) {
             throw new UserError("cannot open the layers: " + e.getMessage());
         }
-        FuseMount.serve(fs, o, mp, source);
+        FuseMount.serve(fs, o, mp, source, onMounted);
         return 0;
     }
 

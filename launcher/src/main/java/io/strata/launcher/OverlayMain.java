@@ -1,5 +1,11 @@
 package io.strata.launcher;
 
+import io.strata.core.host.Host;
+
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,8 +14,16 @@ import java.util.List;
  * fuse-overlayfs' command line, so that Strata can stand in for it: podman's {@code mount_program}
  * ({@code PROG -o lowerdir=...,upperdir=...,workdir=... MNT}) and mount(8)'s helper for {@code fuse.strata-overlay}
  * ({@code PROG SOURCE MNT -o OPTS}). Returns once the mount is live, like fuse-overlayfs; {@code -f} stays.
+ * bin/strata-overlay daemonizes itself: it starts this class with {@link #READY_FD} in a new session and returns
+ * when told the mount is live (run directly without it, a second JVM serves, see {@link Daemon}).
  */
 public final class OverlayMain {
+    /**
+     * bin/strata-overlay's private flags: serve in this JVM and say "ready" on fd N once the mount is live (the script
+     * daemonizes, so one JVM starts per mount, not two); and the run that builds the class-data archive.
+     */
+    static final String READY_FD = "--ready-fd=", TRAIN = "--train-class-data";
+
     private OverlayMain() {
     }
 
@@ -18,12 +32,23 @@ public final class OverlayMain {
     }
 
     static int run(String[] args) {
-        List<String> opts = new ArrayList<>();
+        // fuse-overlayfs reads .wh. markers in the upper too (containers-storage mounts an image's top layer, extracted
+        // with them, as an upper); an explicit tar_whiteouts= given later wins
+        List<String> opts = new ArrayList<>(List.of("tar_whiteouts=all"));
         List<String> positional = new ArrayList<>();
         boolean foreground = false;
+        int readyFd = -1;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
+            if (a.startsWith(READY_FD)) {
+                readyFd = Integer.parseInt(a.substring(READY_FD.length()));
+                foreground = true;
+                continue;
+            }
             switch (a) {
+                case TRAIN -> {
+                    return ClassDataTraining.run();
+                }
                 case "--version", "-V" -> {
                     System.out.println("strata-overlay: version " + Version.VERSION);
                     System.out.println("fuse-overlayfs compatible command line");
@@ -55,7 +80,9 @@ public final class OverlayMain {
         String mnt = positional.get(positional.size() - 1);
         String source = positional.size() == 2 ? positional.get(0) : "strata-overlay";
         try {
-            return MountCommand.mount(opts, Path.of(mnt), foreground, source);
+            int fd = readyFd;
+            return MountCommand.mount(opts, Path.of(mnt), foreground, source, fd < 0 ? () -> {
+            } : () -> signalReady(fd));
         } catch (IllegalArgumentException | UserError e) {
             System.err.println("strata-overlay: " + e.getMessage());
             return 1;
@@ -63,6 +90,27 @@ public final class OverlayMain {
             System.err.println("strata-overlay: " + e);
             return 1;
         }
+    }
+
+    /**
+     * Tells the waiting bin/strata-overlay that the mount is live: "ready" on the pipe at fd, then that fd closed, so
+     * that the script reads EOF and returns while this JVM goes on serving. Only a pipe is written and closed: a wrong
+     * number must not close one of the JVM's own files.
+     */
+    static void signalReady(int fd) {
+        Path link = Path.of("/proc/self/fd/" + fd);
+        try {
+            if (!Files.readSymbolicLink(link).toString().startsWith("pipe:")) {
+                System.err.println("strata-overlay: " + READY_FD + fd + " is not a pipe; not signalled");
+                return;
+            }
+            try (FileOutputStream out = new FileOutputStream(link.toFile())) {
+                out.write("ready\n".getBytes(StandardCharsets.US_ASCII));
+            }
+        } catch (IOException e) {
+            System.err.println("strata-overlay: cannot signal the mount on fd " + fd + ": " + e);
+        }
+        Host.libc().close(fd);
     }
 
     private static int usage(String why) {

@@ -64,7 +64,16 @@ public final class DirLayer {
 
     /** A writable layer in overlay format on another filesystem (paths are that filesystem's). */
     public static DirLayer upper(LayerFs fs, String root, String workRoot) {
-        return new DirLayer(fs, root, stripSlash(workRoot) + "/work", false);
+        return upper(fs, root, workRoot, false);
+    }
+
+    /**
+     * A writable layer; with tarWhiteouts, its OCI markers count too ({@code .wh.NAME} hides NAME of the lower layers,
+     * {@code .wh..wh..opq} makes its directory opaque), as fuse-overlayfs reads an upper: containers-storage mounts an
+     * image's top layer, extracted with such markers, as the upper of a read-only view.
+     */
+    public static DirLayer upper(LayerFs fs, String root, String workRoot, boolean tarWhiteouts) {
+        return new DirLayer(fs, root, stripSlash(workRoot) + "/work", tarWhiteouts);
     }
 
     /** The filesystem this layer's paths ({@link #host}) belong to. */
@@ -116,14 +125,25 @@ public final class DirLayer {
         return st != null && isWhiteout(rel, st);
     }
 
-    /** Does this layer carry an OCI {@code .wh.NAME} marker for name in dir? (Lower layers only.) */
+    /**
+     * Does this layer carry an OCI {@code .wh.NAME} marker for name in dir? Lower layers are read once per directory;
+     * an upper that honours markers (it changes) is asked each time.
+     */
     public boolean hasOciWhiteout(String dirRel, String name) throws FsException {
-        return honourOciMarkers && marks(dirRel).ociWhiteouts().contains(name);
+        if (!honourOciMarkers) return false;
+        if (work == null) return marks(dirRel).ociWhiteouts().contains(name);
+        return fs.lstatOrNull(host(Paths.join(dirRel, Whiteouts.ociWhiteoutFor(name)))) != null;
     }
 
     public boolean isOpaque(String dirRel) throws FsException {
         if (work == null) return marks(dirRel).opaque();
-        return isOpaqueXattr(dirRel);
+        return isOpaqueXattr(dirRel)
+                || honourOciMarkers && fs.lstatOrNull(host(Paths.join(dirRel, Whiteouts.OCI_OPAQUE))) != null;
+    }
+
+    /** Whether this upper layer reads OCI markers (see {@link #upper(LayerFs, String, String, boolean)}). */
+    public boolean honoursOciMarkers() {
+        return honourOciMarkers;
     }
 
     private boolean isOpaqueXattr(String dirRel) throws FsException {

@@ -126,6 +126,7 @@ public final class Lookup {
         String redirect = null;
         DirLayer upper = layers.upper();
         if (parent.upper() != null && parent.upper().isDir()) {
+            if (upper.isMarkerName(name)) return null;
             Stat st = upper.lstat(path);
             if (st != null) {
                 if (upper.isWhiteout(path, st)) return null;
@@ -133,12 +134,17 @@ public final class Lookup {
                 if (st.isDir()) {
                     if (upper.isOpaque(path)) return new Node(path, up, List.of(), path, false);
                     redirect = upper.dirRedirect(path);
+                    // an OCI marker beside it deleted the lower directory of that name: this one is new (opaque)
+                    if (redirect == null && upper.hasOciWhiteout(parent.path(), name))
+                        return new Node(path, up, List.of(), path, false);
                 } else if (st.isRegular() && layers.metacopy() && upper.isMetacopy(path)) {
                     metacopy = true;
                     redirect = upper.fileRedirect(path);
                 } else {
                     return new Node(path, up, List.of(), path, false);
                 }
+            } else if (upper.hasOciWhiteout(parent.path(), name)) {
+                return null;
             }
         }
         String lowerPath = redirect == null ? Paths.join(parent.lowerPath(), name)

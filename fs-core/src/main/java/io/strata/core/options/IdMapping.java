@@ -4,8 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * fuse-overlayfs' {@code uidmapping=}/{@code gidmapping=}: colon-separated triples INSIDE:OUTSIDE:COUNT. Ids stored on
- * disk are "outside" ids; callers see and set "inside" ids. Ids without a mapping show as the overflow id 65534.
+ * fuse-overlayfs' {@code uidmapping=}/{@code gidmapping=}: colon-separated triples STORED:SHOWN:COUNT, in fuse-overlayfs'
+ * order — the id in the layers first, then the id callers see and set: with podman's {@code 0:100000:65536} a layer's
+ * root-owned file shows as 100000, and chown to 100007 stores 7. In this class's words, stored ids are "outside" ids
+ * and shown ones "inside" ids. Stored ids without a mapping show as the overflow id 65534.
  */
 public final class IdMapping {
     public static final IdMapping IDENTITY = new IdMapping(List.of());
@@ -20,13 +22,17 @@ public final class IdMapping {
         this.ranges = ranges;
     }
 
+    /**
+     * Empty fields are skipped, as fuse-overlayfs' strtok does: containers-storage passes {@code :0:100000:65536} (each
+     * triple with a leading colon).
+     */
     public static IdMapping parse(String spec) {
-        String[] f = spec.split(":");
-        if (f.length % 3 != 0) throw new IllegalArgumentException("id mapping needs INSIDE:OUTSIDE:COUNT triples: " + spec);
+        String[] f = java.util.Arrays.stream(spec.split(":")).filter(x -> !x.isEmpty()).toArray(String[]::new);
+        if (f.length % 3 != 0) throw new IllegalArgumentException("id mapping needs STORED:SHOWN:COUNT triples: " + spec);
         List<Range> ranges = new ArrayList<>();
         for (int i = 0; i < f.length; i += 3) {
             try {
-                long in = Long.parseLong(f[i]), out = Long.parseLong(f[i + 1]), n = Long.parseLong(f[i + 2]);
+                long out = Long.parseLong(f[i]), in = Long.parseLong(f[i + 1]), n = Long.parseLong(f[i + 2]);
                 if (in < 0 || out < 0 || n <= 0) throw new NumberFormatException();
                 ranges.add(new Range(in, out, n));
             } catch (NumberFormatException e) {

@@ -5,6 +5,7 @@ import io.strata.core.host.Host;
 import io.strata.core.host.Stat;
 import io.strata.core.layer.DirLayer;
 import io.strata.core.layer.LayerStack;
+import io.strata.core.layerfs.HostFs;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,7 +34,7 @@ public final class LayerDirs {
                 String abs = absolute(l);
                 if (abs.equals(up)) throw new IllegalArgumentException("lowerdir " + l + " is also the upperdir");
             }
-            upper = DirLayer.upper(up, work);
+            upper = DirLayer.upper(HostFs.INSTANCE, up, work, o.upperTarWhiteouts());
         }
         return new LayerStack(upper, lowers, o.metacopy());
     }

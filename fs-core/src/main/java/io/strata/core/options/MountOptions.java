@@ -6,12 +6,13 @@ import java.util.List;
 /**
  * The {@code -o} options of a union mount, in fuse-overlayfs' and kernel overlayfs' words: {@code lowerdir=A:B}
  * (top first), {@code upperdir=}, {@code workdir=}, {@code ro}, {@code metacopy=on|off}, {@code uidmapping=},
- * {@code gidmapping=}. Options libfuse understands are passed to it; options that mount(8), podman or fuse-overlayfs
+ * {@code gidmapping=}, {@code tar_whiteouts=lowers|all} (where OCI {@code .wh.} markers are honoured: in lower layers,
+ * as kernel overlayfs reads an extracted layer, or in the upper too, as fuse-overlayfs does). Options libfuse understands are passed to it; options that mount(8), podman or fuse-overlayfs
  * add and that change nothing here ({@code rw}, {@code dev}, {@code suid}, {@code volatile}, ...) are accepted.
  * A backslash escapes ',' and ':' inside paths.
  */
 public record MountOptions(List<String> lowerDirs, String upperDir, String workDir, boolean readOnly,
-                           boolean metacopy, IdMapping uidMapping, IdMapping gidMapping, List<String> fuseOptions,
+                           boolean metacopy, boolean upperTarWhiteouts, IdMapping uidMapping, IdMapping gidMapping, List<String> fuseOptions,
                            boolean debug) {
 
     /** libfuse options that the user may set and Strata forwards as they are. */
@@ -30,7 +31,7 @@ public record MountOptions(List<String> lowerDirs, String upperDir, String workD
     public static MountOptions parse(List<String> optionStrings) {
         List<String> lowers = new ArrayList<>();
         String upper = null, work = null;
-        boolean ro = false, metacopy = true, debug = false;
+        boolean ro = false, metacopy = true, debug = false, upperTarWhiteouts = false;
         IdMapping uid = IdMapping.IDENTITY, gid = IdMapping.IDENTITY;
         List<String> fuse = new ArrayList<>();
         for (String s : optionStrings) {
@@ -51,6 +52,11 @@ public record MountOptions(List<String> lowerDirs, String upperDir, String workD
                     case "workdir" -> work = unescape(require(key, val));
                     case "ro" -> ro = true;
                     case "metacopy" -> metacopy = onOff(key, val);
+                    case "tar_whiteouts" -> upperTarWhiteouts = switch (require(key, val)) {
+                        case "all" -> true;
+                        case "lowers" -> false;
+                        default -> throw new IllegalArgumentException("tar_whiteouts= takes lowers or all, not " + val);
+                    };
                     case "uidmapping" -> uid = IdMapping.parse(require(key, val));
                     case "gidmapping" -> gid = IdMapping.parse(require(key, val));
                     case "debug" -> debug = true;
@@ -69,7 +75,7 @@ public record MountOptions(List<String> lowerDirs, String upperDir, String workD
             upper = null;
             work = null;
         }
-        return new MountOptions(List.copyOf(lowers), upper, work, upper == null, metacopy, uid, gid, List.copyOf(fuse), debug);
+        return new MountOptions(List.copyOf(lowers), upper, work, upper == null, metacopy, upperTarWhiteouts, uid, gid, List.copyOf(fuse), debug);
     }
 
     private static String require(String key, String val) {

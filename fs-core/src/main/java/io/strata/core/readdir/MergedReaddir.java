@@ -33,6 +33,10 @@ public final class MergedReaddir {
             DirLayer upper = layers.upper();
             for (Host.DirEntry e : upper.listTyped(dir.path())) {
                 String name = e.name();
+                if (upper.isMarkerName(name)) { // an upper read like fuse-overlayfs' (tar_whiteouts=all)
+                    if (!name.equals(Whiteouts.OCI_OPAQUE)) hidden.add(name.substring(Whiteouts.OCI_PREFIX.length()));
+                    continue;
+                }
                 if (upper.isWhiteout(dir.path(), e)) hidden.add(name);
                 else if (single || seen.add(name)) out.add(name);
             }

@@ -51,6 +51,7 @@ final class Rename {
         if (!from.equals(to) && Paths.isUnder(to, from)) throw new FsException(Errno.EINVAL, to);
         String toName = Paths.name(to);
         if (Paths.nameBytes(toName) > Paths.NAME_MAX) throw new FsException(Errno.ENAMETOOLONG, to);
+        UnionFs.refuseMarkerName(layers.upper(), to);
         Node dst = lookup.child(dstParent, toName);
         if (dst != null && (flags & Host.RENAME_NOREPLACE) != 0) throw new FsException(Errno.EEXIST, to);
         if (dst != null) {

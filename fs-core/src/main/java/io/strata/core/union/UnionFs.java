@@ -15,6 +15,7 @@ import io.strata.core.layerfs.LayerFs;
 import io.strata.core.namei.Lookup;
 import io.strata.core.namei.Node;
 import io.strata.core.readdir.MergedReaddir;
+import io.strata.core.whiteout.Whiteouts;
 import io.strata.core.xattr.OverlayXattrs;
 
 import java.util.ArrayList;
@@ -259,7 +260,13 @@ public final class UnionFs {
         Node parent = lookup.resolve(Paths.parent(path));
         if (!parent.isDir()) throw new FsException(Errno.ENOTDIR, path);
         if (Paths.nameBytes(Paths.name(path)) > Paths.NAME_MAX) throw new FsException(Errno.ENAMETOOLONG, path);
+        refuseMarkerName(upper(), path);
         return parent;
+    }
+
+    /** Where the upper reads OCI markers, a new name must not be one: EINVAL, as fuse-overlayfs answers. */
+    static void refuseMarkerName(DirLayer upper, String path) throws FsException {
+        if (upper.isMarkerName(Paths.name(path))) throw new FsException(Errno.EINVAL, path + ": a whiteout marker name");
     }
 
     /**
@@ -274,6 +281,8 @@ public final class UnionFs {
         String dst = upper.host(path);
         Stat there = upper.lstat(path);
         boolean overWhiteout = there != null; // the name is free in the union, so whatever is there hides a lower one
+        // an OCI marker (tar_whiteouts=all) hides a lower one too: the new object takes its place in kernel form
+        boolean overMarker = !overWhiteout && upper.hasOciWhiteout(parent.path(), Paths.name(path));
         LayerFs ufs = upper.fs();
         Stat parentNow = ufs.lstat(upper.host(parent.path()));
         boolean parentSetgid = (parentNow.mode() & Stat.S_ISGID) != 0;
@@ -296,6 +305,10 @@ public final class UnionFs {
                 } else {
                     ufs.rename(at, dst);
                 }
+            }
+            if (overMarker) {
+                if (type == Stat.S_IFDIR) ufs.setxattr(dst, OverlayXattrs.OPAQUE, OverlayXattrs.YES, 0);
+                ufs.unlink(upper.host(Paths.join(parent.path(), Whiteouts.ociWhiteoutFor(Paths.name(path)))));
             }
         } catch (FsException e) {
             if (overWhiteout) CopyUp.removeQuietly(ufs, at);

@@ -6,8 +6,8 @@ import io.strata.core.host.Stat;
  * The three ways a layer says "deleted" and the two ways it says "opaque". Kernel overlayfs' format: a whiteout is a
  * character device 0/0 (or, since 6.7, an empty file with {@code trusted.overlay.whiteout}); an opaque directory has
  * {@code trusted.overlay.opaque=y}. OCI layer tars use {@code .wh.NAME} and {@code .wh..wh..opq}; Strata honours those
- * in lower layers (a layer extracted as-is), where such a marker hides the name in the layers below it, never in its
- * own layer.
+ * in lower layers (a layer extracted as-is), and with {@code tar_whiteouts=all} in the upper too (as fuse-overlayfs
+ * does), where such a marker hides the name in the layers below it, never in its own layer.
  */
 public final class Whiteouts {
     public static final String OCI_PREFIX = ".wh.";

@@ -44,11 +44,17 @@ class MountOptionsTest {
 
     @Test
     void idMappingsTranslateBothWays() {
+        // fuse-overlayfs' order, STORED:SHOWN:COUNT: a layer's root-owned file shows as 100000, chown 100005 stores 5
         IdMapping m = IdMapping.parse("0:100000:65536");
-        assertEquals(0, m.toInside(100000));
-        assertEquals(100005, m.toOutside(5));
-        assertEquals(65534, m.toInside(0), "unmapped ids show as the overflow id");
+        assertEquals(100000, m.toInside(0));
+        assertEquals(5, m.toOutside(100005));
+        assertEquals(65534, m.toInside(100000), "unmapped ids show as the overflow id");
         assertEquals(-1, m.toOutside(70000));
+        // as containers-storage writes them: every triple after a colon
+        IdMapping p = IdMapping.parse(":0:100000:1:1:200001:65535");
+        assertEquals(0, p.toOutside(100000));
+        assertEquals(1, p.toOutside(200001));
+        assertEquals(265535, p.toInside(65535));
     }
 
     @Test

@@ -66,7 +66,7 @@ public final class DaemonMounts implements ContainerMounts {
             List<String> opts = new ArrayList<>(List.of("lowerdir=" + (lowers.isEmpty() ? storeDir.toString() : c.lowerdirs())));
             if (idMapping != null) opts.addAll(List.of("uidmapping=" + idMapping, "gidmapping=" + idMapping));
             MountOptions p = MountOptions.parse(opts);
-            MountOptions o = new MountOptions(p.lowerDirs(), null, null, snapshot != null, true, p.uidMapping(),
+            MountOptions o = new MountOptions(p.lowerDirs(), null, null, snapshot != null, true, false, p.uidMapping(),
                     p.gidMapping(), p.fuseOptions(), false);
             String what = snapshot == null ? container : container + "@" + snapshot;
             FuseMount m = FuseMount.start(fs, o, mp, "strata:" + what);
