@@ -34,9 +34,12 @@ public record RunOptions(List<String> command, List<String> env, String workdir,
     public record IdMap(long containerId, long hostId, long size) {
         public static final IdMap DEFAULT = new IdMap(0, 100_000, 65_536);
 
-        /** The same map as fuse-overlayfs' uidmapping=/gidmapping= (INSIDE:OUTSIDE:COUNT; outside = stored ids). */
+        /**
+         * The same map as fuse-overlayfs' uidmapping=/gidmapping= (STORED:SHOWN:COUNT): the layers' ids are the
+         * container's, the mount shows them as the host ids the user namespace maps them to.
+         */
         public String fuseMapping() {
-            return hostId + ":" + containerId + ":" + size;
+            return containerId + ":" + hostId + ":" + size;
         }
     }
 
