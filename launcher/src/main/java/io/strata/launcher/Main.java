@@ -19,6 +19,7 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        if (args.length == 1 && args[0].equals(CliClassDataTraining.OPTION)) System.exit(CliClassDataTraining.run());
         System.exit(run(args));
     }
 
