@@ -48,8 +48,7 @@ public class SnapshotBench {
         @Setup(Level.Trial)
         public void open() throws Exception {
             fx = new StoreFixture();
-            fx.store.createContainer("c", "");
-            layer = fx.store.openLayer("c");
+            layer = fx.newContainer("c");
             inos = new long[files];
             long dir = layer.rootIno();
             for (int i = 0; i < files; i++) {

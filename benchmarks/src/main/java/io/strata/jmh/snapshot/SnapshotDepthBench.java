@@ -45,8 +45,7 @@ public class SnapshotDepthBench {
     @Setup(Level.Trial)
     public void open() throws Exception {
         fx = new StoreFixture();
-        fx.store.createContainer("c", "");
-        layer = fx.store.openLayer("c");
+        layer = fx.newContainer("c");
         big = layer.create(layer.rootIno(), "big", 0100644, 0, 0, 0).ino();
         small = layer.create(layer.rootIno(), "small", 0100644, 0, 0, 0).ino();
         byte[] chunk = new byte[1 << 20];

@@ -59,8 +59,7 @@ public class PartialWriteBench {
     @Setup(Level.Trial)
     public void open() throws Exception {
         fx = new StoreFixture();
-        fx.store.createContainer("c", "");
-        layer = fx.store.openLayer("c");
+        layer = fx.newContainer("c");
         if (below.equals(LOWER)) lower = Scratch.dataFile(fx.dir.resolve("lower"), SIZE, 5);
         lowerStat = new Stat(0, 0, 0100644, 1, 0, 0, 0, SIZE, SIZE / 512, 4096, 0, 0, 0, 0, 0, 0);
         if (below.equals(SNAPSHOT)) {

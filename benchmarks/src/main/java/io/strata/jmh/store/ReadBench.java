@@ -52,8 +52,7 @@ public class ReadBench {
     @Setup(Level.Trial)
     public void open() throws Exception {
         fx = new StoreFixture(unit);
-        fx.store.createContainer("c", "");
-        layer = fx.store.openLayer("c");
+        layer = fx.newContainer("c");
         ino = layer.create(layer.rootIno(), "f", 0100644, 0, 0, 0).ino();
         host = FileChannel.open(fx.dir.resolve("host-file"), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.READ);

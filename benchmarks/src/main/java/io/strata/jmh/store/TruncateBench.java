@@ -52,8 +52,7 @@ public class TruncateBench {
     @Setup(Level.Trial)
     public void open() throws Exception {
         fx = new StoreFixture();
-        fx.store.createContainer("c", "");
-        layer = fx.store.openLayer("c");
+        layer = fx.newContainer("c");
         size = (long) sizeMiB << 20;
         lower = Scratch.sparseFile(fx.dir.resolve("lower"), size);
         lowerStat = new Stat(0, 0, 0100644, 1, 0, 0, 0, size, 0, 4096, 0, 0, 0, 0, 0, 0);

@@ -58,8 +58,7 @@ public class WriteBench {
     @Setup(Level.Trial)
     public void open() throws Exception {
         fx = new StoreFixture(unit);
-        fx.store.createContainer("c", "");
-        layer = fx.store.openLayer("c");
+        layer = fx.newContainer("c");
         lower = fx.dir.resolve("lower-1g");
         try (RandomAccessFile f = new RandomAccessFile(lower.toFile(), "rw")) {
             f.setLength(LOWER_SIZE); // sparse: what is measured is the layer's work, not the lower disk
@@ -84,30 +83,35 @@ public class WriteBench {
         layer.write(ino, ThreadLocalRandom.current().nextLong(LOWER_SIZE - 1), one, 0, 1);
     }
 
+    private void sequential(byte[] b) throws Exception {
+        layer.write(seqIno, seqAt, b, 0, b.length);
+        seqAt = (seqAt + b.length) % SEQ_WRAP;
+    }
+
+    private void sequentialHost(byte[] bytes) throws Exception {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        while (b.hasRemaining()) hostAt += host.write(b, hostAt);
+        if (hostAt >= SEQ_WRAP) hostAt = 0;
+    }
+
     @Benchmark
     public void sequentialWrite128k() throws Exception {
-        layer.write(seqIno, seqAt, chunk, 0, chunk.length);
-        seqAt = (seqAt + chunk.length) % SEQ_WRAP;
+        sequential(chunk);
     }
 
     @Benchmark
     public void sequentialWrite128kHostFile() throws Exception {
-        ByteBuffer b = ByteBuffer.wrap(chunk);
-        while (b.hasRemaining()) hostAt += host.write(b, hostAt);
-        if (hostAt >= SEQ_WRAP) hostAt = 0;
+        sequentialHost(chunk);
     }
 
     @Benchmark
     public void sequentialWrite1m() throws Exception {
-        layer.write(seqIno, seqAt, mib, 0, mib.length);
-        seqAt = (seqAt + mib.length) % SEQ_WRAP;
+        sequential(mib);
     }
 
     @Benchmark
     public void sequentialWrite1mHostFile() throws Exception {
-        ByteBuffer b = ByteBuffer.wrap(mib);
-        while (b.hasRemaining()) hostAt += host.write(b, hostAt);
-        if (hostAt >= SEQ_WRAP) hostAt = 0;
+        sequentialHost(mib);
     }
 
     @TearDown(Level.Trial)
