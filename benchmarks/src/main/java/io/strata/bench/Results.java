@@ -6,12 +6,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
-/** Samples per workload and column, and the markdown tables made of them (times as ratios against overlayfs). */
+/**
+ * Samples per workload, column and round (a round: one repetition's k-th sample of a workload, taken on every column
+ * one after another), and what is made of them: medians, ratios against the baseline as the median of per-round
+ * paired ratios ({@link Ratios}), the markdown tables, the JSON and the chart ({@link RatioChart}).
+ */
 final class Results {
     final List<String> columns;
-    private final Map<String, Map<String, List<Double>>> seconds = new LinkedHashMap<>();
+    private final Map<String, Map<String, Map<Integer, Double>>> seconds = new LinkedHashMap<>();
     private final Map<String, Map<String, List<Double>>> serverCpu = new LinkedHashMap<>();
+    /** Samples taken while another process dropped the caches, kept because they could not be taken again. */
+    private final List<String> disturbed = new ArrayList<>();
+    /** Samples thrown away and taken again for the same reason. */
+    private final List<String> reruns = new ArrayList<>();
     private final Map<String, Map<String, String>> errors = new LinkedHashMap<>();
     private final Map<String, List<Long>> rssAfterKib = new LinkedHashMap<>();
     private final Map<String, List<Long>> hwmAfterKib = new LinkedHashMap<>();
@@ -21,12 +30,41 @@ final class Results {
         this.columns = columns;
     }
 
-    void add(String workload, String column, double secs, double cpuSecs) {
-        seconds.computeIfAbsent(workload, k -> new LinkedHashMap<>()).computeIfAbsent(column, k -> new ArrayList<>()).add(secs);
+    void add(String workload, String column, int round, double secs, double cpuSecs) {
+        seconds.computeIfAbsent(workload, k -> new LinkedHashMap<>()).computeIfAbsent(column, k -> new TreeMap<>()).put(round, secs);
         if (!Double.isNaN(cpuSecs))
             serverCpu.computeIfAbsent(workload, k -> new LinkedHashMap<>()).computeIfAbsent(column, k -> new ArrayList<>()).add(cpuSecs);
     }
 
+    void rerun(String workload, String column, int round, String why) {
+        reruns.add(workload + " on " + column + ", round " + (round + 1) + ": " + why);
+    }
+
+    void disturbed(String workload, String column, int round, String why) {
+        disturbed.add(workload + " on " + column + ", round " + (round + 1) + ": " + why);
+    }
+
+    List<String> reruns() {
+        return reruns;
+    }
+
+    List<String> disturbedSamples() {
+        return disturbed;
+    }
+
+    /** The samples of one workload on one column, by round (empty when there are none). */
+    Map<Integer, Double> samples(String workload, String column) {
+        return seconds.getOrDefault(workload, Map.of()).getOrDefault(column, Map.of());
+    }
+
+    private List<Double> values(String workload, String column) {
+        return new ArrayList<>(samples(workload, column).values());
+    }
+
+    /** column's time against the baseline's, paired per round; null without a pair. */
+    Ratios.Ratio ratio(String workload, String column) {
+        return Ratios.paired(samples(workload, column), samples(workload, baseline()));
+    }
     void error(String workload, String column, String message) {
         errors.computeIfAbsent(workload, k -> new LinkedHashMap<>()).putIfAbsent(column, message);
     }
@@ -47,10 +85,7 @@ final class Results {
     }
 
     static double median(List<Double> xs) {
-        List<Double> s = new ArrayList<>(xs);
-        Collections.sort(s);
-        int n = s.size();
-        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+        return Ratios.median(xs);
     }
 
     static double min(List<Double> xs) {
@@ -64,19 +99,19 @@ final class Results {
         return String.format(Locale.ROOT, "%.1f s", s);
     }
 
-    private String baseline() {
+    String baseline() {
         return columns.contains("overlayfs") ? "overlayfs" : columns.get(0);
     }
 
     /** Ratio columns: every column against the baseline, Strata's first, fuse-overlayfs' last (as the issue asks). */
-    private List<String> ratioColumns() {
+    List<String> ratioColumns() {
         List<String> r = new ArrayList<>();
         for (String c : columns) if (!c.equals(baseline()) && !c.equals("fuse-overlayfs")) r.add(c);
         if (columns.contains("fuse-overlayfs") && !baseline().equals("fuse-overlayfs")) r.add("fuse-overlayfs");
         return r;
     }
 
-    /** The main table: median (min) per column, then the ratios of medians (and of minimums). */
+    /** The main table: median (min) per column, then the ratios: median of the per-round ratios (min–max). */
     String timeTable(List<Workloads.Workload> workloads) {
         StringBuilder sb = new StringBuilder();
         List<String> head = new ArrayList<>(List.of("workload"));
@@ -89,20 +124,19 @@ final class Results {
         for (int i = 0; i < head.size(); i++) sep.add(i == 0 ? "---" : "---:");
         row(sb, sep);
         for (Workloads.Workload w : workloads) {
-            Map<String, List<Double>> m = seconds.getOrDefault(w.id(), Map.of());
             Map<String, String> err = errors.getOrDefault(w.id(), Map.of());
             List<String> cells = new ArrayList<>(List.of(w.title() + " `" + w.id() + "`"));
             for (String c : columns) {
-                List<Double> xs = m.get(c);
-                String cell = xs == null || xs.isEmpty() ? "–" : time(median(xs)) + " (" + time(min(xs)) + ")";
+                List<Double> xs = values(w.id(), c);
+                String cell = xs.isEmpty() ? "–" : time(median(xs)) + " (" + time(min(xs)) + ")";
                 if (err.containsKey(c)) cell += " **FAILED**";
                 cells.add(cell);
             }
-            List<Double> base = m.get(baseline());
             for (String c : ratioColumns()) {
-                List<Double> xs = m.get(c);
-                if (xs == null || xs.isEmpty() || base == null || base.isEmpty()) cells.add("–");
-                else cells.add(String.format(Locale.ROOT, "**%.2f** (%.2f)", median(xs) / median(base), min(xs) / min(base)));
+                Ratios.Ratio r = ratio(w.id(), c);
+                if (r == null) cells.add("–");
+                else if (r.pairs() == 1) cells.add(String.format(Locale.ROOT, "**%.2f**", r.median()));
+                else cells.add(String.format(Locale.ROOT, "**%.2f** (%.2f–%.2f)", r.median(), r.min(), r.max()));
             }
             if (targets) cells.add(w.target());
             row(sb, cells);
@@ -161,8 +195,8 @@ final class Results {
                 cells.add(xs == null || xs.isEmpty() ? "–" : String.format(Locale.ROOT, "%.2f s", median(xs)));
             }
             for (String c : fuseCols) {
-                List<Double> xs = seconds.getOrDefault(w.id(), Map.of()).get(c);
-                cells.add(xs == null || xs.isEmpty() ? "–" : time(median(xs)));
+                List<Double> xs = values(w.id(), c);
+                cells.add(xs.isEmpty() ? "–" : time(median(xs)));
             }
             row(sb, cells);
         }
@@ -171,5 +205,60 @@ final class Results {
 
     private static void row(StringBuilder sb, List<String> cells) {
         sb.append("| ").append(String.join(" | ", cells)).append(" |\n");
+    }
+
+    /** Everything measured, for other tools: samples by round, medians, paired ratios, errors, noise, memory. */
+    String json(List<Workloads.Workload> workloads) {
+        StringBuilder sb = new StringBuilder("{\n");
+        sb.append("  \"baseline\": ").append(Json.str(baseline())).append(",\n");
+        sb.append("  \"columns\": ").append(strings(columns)).append(",\n");
+        sb.append("  \"ratio\": \"time / baseline time, per round; median, min, max over the rounds\",\n");
+        sb.append("  \"workloads\": [");
+        for (int i = 0; i < workloads.size(); i++) {
+            Workloads.Workload w = workloads.get(i);
+            sb.append(i == 0 ? "\n" : ",\n");
+            sb.append("    {\"id\": ").append(Json.str(w.id())).append(", \"title\": ").append(Json.str(w.title()))
+                    .append(", \"target\": ").append(Json.str(w.target())).append(",\n      \"seconds\": {");
+            List<String> parts = new ArrayList<>();
+            for (String c : columns) {
+                Map<Integer, Double> xs = samples(w.id(), c);
+                if (xs.isEmpty()) continue;
+                List<String> byRound = new ArrayList<>();
+                xs.forEach((round, v) -> byRound.add(Json.str(Integer.toString(round + 1)) + ": " + Json.num(v)));
+                List<Double> vs = new ArrayList<>(xs.values());
+                parts.add(Json.str(c) + ": {\"median\": " + Json.num(median(vs)) + ", \"min\": " + Json.num(min(vs))
+                        + ", \"max\": " + Json.num(Collections.max(vs)) + ", \"rounds\": {" + String.join(", ", byRound) + "}}");
+            }
+            sb.append(String.join(", ", parts)).append("},\n      \"ratios\": {");
+            parts.clear();
+            for (String c : ratioColumns()) {
+                Ratios.Ratio r = ratio(w.id(), c);
+                if (r != null) parts.add(Json.str(c) + ": {\"median\": " + Json.num(r.median()) + ", \"min\": "
+                        + Json.num(r.min()) + ", \"max\": " + Json.num(r.max()) + ", \"pairs\": " + r.pairs() + "}");
+            }
+            sb.append(String.join(", ", parts)).append("},\n      \"errors\": {");
+            parts.clear();
+            errors.getOrDefault(w.id(), Map.of()).forEach((c, e) -> parts.add(Json.str(c) + ": " + Json.str(e)));
+            sb.append(String.join(", ", parts)).append("}}");
+        }
+        sb.append("\n  ],\n");
+        sb.append("  \"reruns\": ").append(strings(reruns)).append(",\n");
+        sb.append("  \"disturbed\": ").append(strings(disturbed)).append(",\n");
+        List<String> mem = new ArrayList<>();
+        for (String c : columns) {
+            List<Long> rss = rssAfterKib.get(c);
+            Long hwm = peakHwmKib.get(c);
+            if (rss == null && hwm == null) continue;
+            mem.add(Json.str(c) + ": {\"rssAfterWorkloadsKib\": " + (rss == null ? "null" : medianLong(rss))
+                    + ", \"peakHwmKib\": " + (hwm == null ? "null" : hwm) + "}");
+        }
+        sb.append("  \"serverMemory\": {").append(String.join(", ", mem)).append("}\n}\n");
+        return sb.toString();
+    }
+
+    private static String strings(List<String> xs) {
+        List<String> q = new ArrayList<>();
+        for (String x : xs) q.add(Json.str(x));
+        return "[" + String.join(", ", q) + "]";
     }
 }

@@ -107,18 +107,27 @@ public final class SideBySide {
             cleanup();
         }
         double minutes = (System.nanoTime() - start) / 60e9;
-        String report = report(workloads, trees, started, loadBefore, minutes, failure);
+        Path out = opts.out.toAbsolutePath();
+        Path json = sibling(out, ".json"), chart = sibling(out, "-ratios.svg");
+        String report = report(workloads, trees, started, loadBefore, minutes, failure, chart.getFileName().toString());
         System.out.println(report);
         try {
-            Path out = opts.out.toAbsolutePath();
             Files.createDirectories(out.getParent());
             Files.writeString(out, report);
-            log("wrote %s (%.1f min)", out, minutes);
+            Files.writeString(json, results.json(workloads));
+            Files.writeString(chart, RatioChart.of(results, workloads));
+            log("wrote %s, %s, %s (%.1f min)", out, json.getFileName(), chart.getFileName(), minutes);
         } catch (IOException e) {
             log("cannot write %s: %s", opts.out, e);
             return 1;
         }
         return failure == null && problems.isEmpty() && results.errorLines().isEmpty() ? 0 : 1;
+    }
+
+    /** results-latest.md → results-latest.json / results-latest-ratios.svg */
+    static Path sibling(Path markdown, String suffix) {
+        String name = markdown.getFileName().toString();
+        return markdown.resolveSibling((name.endsWith(".md") ? name.substring(0, name.length() - 3) : name) + suffix);
     }
 
     private static <T> List<T> rotated(List<T> xs, int by) {
@@ -134,7 +143,7 @@ public final class SideBySide {
         for (int wi = 0; wi < workloads.size(); wi++) {
             Workloads.Workload w = workloads.get(wi);
             for (int k = 0; k < w.timesPerRep(); k++)
-                for (Union u : rotated(unions, rep + wi + k)) measure(rep, w, u);
+                for (Union u : rotated(unions, rep + wi + k)) measure(rep, rep * w.timesPerRep() + k, w, u);
         }
         for (Union u : unions) { // the server after every workload, before it exits
             long[] mem = u.serverMemoryKib();
@@ -146,18 +155,32 @@ public final class SideBySide {
         }
     }
 
-    private void measure(int rep, Workloads.Workload w, Union u) {
+    private void measure(int rep, int round, Workloads.Workload w, Union u) {
         try {
-            if (!u.isMounted() && !w.id().equals("mount")) u.mount();
-            w.prep().run(u, rep);
-            Shell.sync(); // no write-back of an earlier step lands in this one
-            OptionalLong pid = u.serverPid();
-            double cpu0 = pid.isPresent() ? ServerProcess.cpuSeconds(pid.getAsLong()) : Double.NaN;
-            double secs = w.step().run(u, rep);
-            double cpu = pid.isPresent() ? ServerProcess.cpuSeconds(pid.getAsLong()) - cpu0 : Double.NaN;
-            results.add(w.id(), u.label, secs, cpu);
-            log("rep %d %-18s %-16s %10s%s", rep + 1, w.id(), u.label, Results.time(secs),
-                    Double.isNaN(cpu) ? "" : String.format(Locale.ROOT, "  (server CPU %.2f s)", cpu));
+            for (int attempt = 1; ; attempt++) {
+                if (!u.isMounted() && !w.id().equals("mount")) u.mount();
+                w.prep().run(u, rep);
+                Shell.sync(); // no write-back of an earlier step lands in this one
+                OptionalLong pid = u.serverPid();
+                double cpu0 = pid.isPresent() ? ServerProcess.cpuSeconds(pid.getAsLong()) : Double.NaN;
+                Noise.Drops before = Noise.Drops.read();
+                double secs = w.step().run(u, rep);
+                Noise.Drops after = Noise.Drops.read();
+                double cpu = pid.isPresent() ? ServerProcess.cpuSeconds(pid.getAsLong()) - cpu0 : Double.NaN;
+                Noise.Decision d = Noise.decide(Noise.droppedBetween(before, after), attempt, w.repeatable());
+                String why = "another process dropped the caches during the timed step (" + Results.time(secs) + ")";
+                if (d == Noise.Decision.RERUN) {
+                    results.rerun(w.id(), u.label, round, why);
+                    log("rep %d %-18s %-16s %s: taken again", rep + 1, w.id(), u.label, why);
+                    continue;
+                }
+                if (d == Noise.Decision.KEEP_DISTURBED) results.disturbed(w.id(), u.label, round, why);
+                results.add(w.id(), u.label, round, secs, cpu);
+                log("rep %d %-18s %-16s %10s%s%s", rep + 1, w.id(), u.label, Results.time(secs),
+                        Double.isNaN(cpu) ? "" : String.format(Locale.ROOT, "  (server CPU %.2f s)", cpu),
+                        d == Noise.Decision.KEEP_DISTURBED ? "  DISTURBED (caches dropped by another process)" : "");
+                return;
+            }
         } catch (Throwable t) {
             String msg = t.getClass().getSimpleName() + ": " + t.getMessage();
             results.error(w.id(), u.label, msg);
@@ -212,12 +235,22 @@ public final class SideBySide {
     // ---- the report
 
     private String report(List<Workloads.Workload> workloads, LowerTrees trees, String started, String loadBefore,
-                          double minutes, Throwable failure) {
+                          double minutes, Throwable failure, String chartFile) {
         StringBuilder sb = new StringBuilder();
         sb.append("## Side-by-side: ").append(String.join(", ", results.columns)).append(" (").append(started).append(")\n\n");
-        sb.append("Median (min) of ").append(opts.reps).append(" repetition(s)")
-                .append("; ratios are time ratios against the first column, **median** (min); > 1 = slower.\n\n");
+        sb.append("Median (min) of ").append(opts.reps).append(" repetition(s); ratios are time ratios against ")
+                .append(results.baseline()).append(", paired per round (the columns of a round run back to back): the "
+                        + "**median** of the rounds' ratios (min–max); > 1 = slower. Chart: [").append(chartFile).append("](")
+                .append(chartFile).append("); every sample in the JSON beside this file.\n\n");
         sb.append(results.timeTable(workloads)).append('\n');
+        if (!results.reruns().isEmpty() || !results.disturbedSamples().isEmpty()) {
+            sb.append("Noise: samples during which another process dropped the caches (/proc/vmstat drop counters), ")
+                    .append(results.reruns().size()).append(" taken again, ").append(results.disturbedSamples().size())
+                    .append(" kept (the workload changes the union, or ").append(Noise.MAX_ATTEMPTS).append(" attempts were all disturbed):\n\n");
+            for (String r : results.reruns()) sb.append("- taken again: ").append(r).append('\n');
+            for (String r : results.disturbedSamples()) sb.append("- kept, disturbed: ").append(r).append('\n');
+            sb.append('\n');
+        }
         String cpu = results.cpuTable(workloads);
         if (!cpu.isEmpty()) {
             sb.append("FUSE server CPU time (user + system, all threads) during each timed step, median:\n\n").append(cpu).append('\n');
@@ -249,7 +282,9 @@ public final class SideBySide {
                 + "of the big file) run untimed just before; reads are 1 MiB read(2) / 4 KiB pread(2) from Java, checked "
                 + "against the data; walk = `find DIR -printf '%y %s\\n'` (an lstat per entry); copy-up = open(O_WRONLY), "
                 + "pwrite 1 byte at 0, close, after a warm read of the file; mount = the mount command until it returns "
-                + "with the mount live (3 per repetition, caches warm)\n");
+                + "with the mount live (3 per repetition, caches warm); a sample during which /proc/vmstat counts a cache drop "
+                + "by another process is prepared and timed again (workloads that read; up to " + Noise.MAX_ATTEMPTS
+                + " attempts) or kept and listed (workloads that change the union)\n");
         for (Union u : unions) {
             sb.append("- ").append(u.label).append(": ").append(u.describe()).append('\n');
             if (!u.mountInfo.isEmpty()) sb.append("  - mountinfo: `").append(u.mountInfo).append("`\n");

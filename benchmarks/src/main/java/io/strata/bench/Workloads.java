@@ -19,8 +19,15 @@ final class Workloads {
         void run(Union u, int rep) throws Exception;
     }
 
+    /** Workloads that change the union: a second run in the same repetition would not do the same work. */
+    private static final java.util.Set<String> CHANGE_THE_UNION = java.util.Set.of("untar", "rm-rf", "write", "write-fsync", "copy-up");
+
     /** target: the bound for strata/overlayfs, or a note; timesPerRep: samples per repetition. */
     record Workload(String id, String title, String target, int timesPerRep, Prep prep, Step step) {
+        /** Can a disturbed sample be prepared and timed again ({@link Noise})? */
+        boolean repeatable() {
+            return !CHANGE_THE_UNION.contains(id);
+        }
     }
 
     private Workloads() {

@@ -1,5 +1,6 @@
 package io.strata.jmh.store;
 
+import io.strata.jmh.fixtures.StoreFixture;
 import io.strata.store.block.layer.BlockLayer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -23,9 +24,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * 4 KiB random reads of a 256 MiB file written, snapshotted, then a quarter rewritten (so reads go through two
- * generations), next to the same reads of a host file with the same bytes (page cache warm: the overlay upper's case);
- * and 4 KiB random overwrites of the same file, both ways.
+ * 4 KiB random reads and 1 MiB sequential reads of a 256 MiB file written, snapshotted, then a quarter rewritten (so
+ * reads go through two generations), next to the same reads of a host file with the same bytes (page cache warm: the
+ * overlay upper's case); and 4 KiB random overwrites of the same file, both ways.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -44,12 +45,14 @@ public class ReadBench {
     private FileChannel host;
     private final byte[] buf = new byte[4096];
     private final ByteBuffer hostBuf = ByteBuffer.allocate(4096);
+    private final byte[] mib = new byte[1 << 20];
+    private final ByteBuffer hostMib = ByteBuffer.allocateDirect(1 << 20);
+    private long seqAt, hostSeqAt;
 
     @Setup(Level.Trial)
     public void open() throws Exception {
         fx = new StoreFixture(unit);
-        fx.store.createContainer("c", "");
-        layer = fx.store.openLayer("c");
+        layer = fx.newContainer("c");
         ino = layer.create(layer.rootIno(), "f", 0100644, 0, 0, 0).ino();
         host = FileChannel.open(fx.dir.resolve("host-file"), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.READ);
@@ -82,6 +85,22 @@ public class ReadBench {
         long at = (long) ThreadLocalRandom.current().nextInt(SIZE / 4096) * 4096;
         hostBuf.clear();
         return host.read(hostBuf, at);
+    }
+
+    /** The next 1 MiB of the file (wrapping at its end): 256 pages, each looked up through the chain. */
+    @Benchmark
+    public int sequentialRead1m() throws Exception {
+        int n = layer.read(ino, seqAt, mib, 0, mib.length);
+        seqAt = (seqAt + mib.length) % SIZE;
+        return n;
+    }
+
+    @Benchmark
+    public int sequentialRead1mHostFile() throws Exception {
+        hostMib.clear();
+        int n = host.read(hostMib, hostSeqAt);
+        hostSeqAt = (hostSeqAt + hostMib.capacity()) % SIZE;
+        return n;
     }
 
     /** A 4 KiB overwrite at a random page (the unit's cost: its other present pages are rewritten with it). */

@@ -1,6 +1,7 @@
 package io.strata.jmh.store;
 
 import io.strata.core.host.Stat;
+import io.strata.jmh.fixtures.StoreFixture;
 import io.strata.store.block.layer.BlockLayer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -28,8 +29,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Writes: a 1-byte write into a 1 GiB lower file (metadata-only copy-up, then the write), and sequential 128 KiB
- * writes (FUSE's big_writes size) into the block layer, next to the same writes into a host file (the overlay
- * upper's path) as the named peer.
+ * writes (FUSE's big_writes size) and 1 MiB writes into the block layer, next to the same writes into a host file
+ * (the overlay upper's path) as the named peer. A new file every iteration; the offset wraps at 512 MiB.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -51,19 +52,20 @@ public class WriteBench {
     private FileChannel host;
     private int copies;
     private final byte[] chunk = new byte[128 * 1024];
+    private final byte[] mib = new byte[1 << 20];
     private final byte[] one = {7};
 
     @Setup(Level.Trial)
     public void open() throws Exception {
         fx = new StoreFixture(unit);
-        fx.store.createContainer("c", "");
-        layer = fx.store.openLayer("c");
+        layer = fx.newContainer("c");
         lower = fx.dir.resolve("lower-1g");
         try (RandomAccessFile f = new RandomAccessFile(lower.toFile(), "rw")) {
             f.setLength(LOWER_SIZE); // sparse: what is measured is the layer's work, not the lower disk
         }
         lowerStat = new Stat(0, 0, 0100644, 1, 0, 0, 0, LOWER_SIZE, 0, 4096, 0, 0, 0, 0, 0, 0);
         new Random(2).nextBytes(chunk);
+        new Random(3).nextBytes(mib);
         host = FileChannel.open(fx.dir.resolve("host-file"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     }
 
@@ -81,17 +83,35 @@ public class WriteBench {
         layer.write(ino, ThreadLocalRandom.current().nextLong(LOWER_SIZE - 1), one, 0, 1);
     }
 
+    private void sequential(byte[] b) throws Exception {
+        layer.write(seqIno, seqAt, b, 0, b.length);
+        seqAt = (seqAt + b.length) % SEQ_WRAP;
+    }
+
+    private void sequentialHost(byte[] bytes) throws Exception {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        while (b.hasRemaining()) hostAt += host.write(b, hostAt);
+        if (hostAt >= SEQ_WRAP) hostAt = 0;
+    }
+
     @Benchmark
     public void sequentialWrite128k() throws Exception {
-        layer.write(seqIno, seqAt, chunk, 0, chunk.length);
-        seqAt = (seqAt + chunk.length) % SEQ_WRAP;
+        sequential(chunk);
     }
 
     @Benchmark
     public void sequentialWrite128kHostFile() throws Exception {
-        ByteBuffer b = ByteBuffer.wrap(chunk);
-        while (b.hasRemaining()) hostAt += host.write(b, hostAt);
-        if (hostAt >= SEQ_WRAP) hostAt = 0;
+        sequentialHost(chunk);
+    }
+
+    @Benchmark
+    public void sequentialWrite1m() throws Exception {
+        sequential(mib);
+    }
+
+    @Benchmark
+    public void sequentialWrite1mHostFile() throws Exception {
+        sequentialHost(mib);
     }
 
     @TearDown(Level.Trial)
