@@ -16,4 +16,11 @@ if [ -n "$leaks" ]; then
   for m in $leaks; do umount -l "$m" 2>/dev/null || true; done
   status=1
 fi
+# Nor any cgroup a run or a test made (strata/ID under each hierarchy, the strata-test-* of the helper's tests).
+cgroups=$(find /sys/fs/cgroup -maxdepth 2 -type d \( -name strata -o -name 'strata-test-*' \) 2>/dev/null || true)
+if [ -n "$cgroups" ]; then
+  echo "LEAKED CGROUPS after the tests:" >&2; echo "$cgroups" >&2
+  for c in $cgroups; do find "$c" -depth -type d -exec rmdir {} + 2>/dev/null || true; done
+  status=1
+fi
 exit $status

@@ -154,7 +154,7 @@ final class StrataRuns implements AutoCloseable {
         return MountTable.mountPoints().stream().filter(m -> m.startsWith(dir + "/")).toList();
     }
 
-    /** This store's container cgroups (strata/STOREKEY-NAME in any hierarchy). */
+    /** This store's container cgroups (strata/STOREKEY-NAME in any hierarchy), and a strata parent left empty. */
     List<Path> cgroups() {
         String prefix = RunDir.storeKey(store.toAbsolutePath().normalize()) + "-";
         Hierarchies h = Hierarchies.detect();
@@ -165,7 +165,9 @@ final class StrataRuns implements AutoCloseable {
             Path parent = r.resolve(Cgroup.PARENT);
             if (!Files.isDirectory(parent)) continue;
             try (var s = Files.list(parent)) {
-                s.filter(p -> p.getFileName().toString().startsWith(prefix) && Files.isDirectory(p)).forEach(out::add);
+                List<Path> children = s.filter(Files::isDirectory).toList();
+                children.stream().filter(p -> p.getFileName().toString().startsWith(prefix)).forEach(out::add);
+                if (children.isEmpty()) out.add(parent); // the last container's cgroup takes the parent with it
             } catch (IOException e) {
                 // gone meanwhile
             }

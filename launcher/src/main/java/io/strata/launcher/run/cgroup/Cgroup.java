@@ -87,6 +87,38 @@ public abstract sealed class Cgroup permits CgroupV1, CgroupV2 {
                     sleep(10);
                 }
             }
+            removeParentIfEmpty(d.getParent());
+        }
+    }
+
+    /** rmdir of the strata parent: the kernel refuses it (EBUSY) while another container's cgroup is in it. */
+    private static void removeParentIfEmpty(Path parent) {
+        if (parent == null || !parent.getFileName().toString().equals(PARENT)) return;
+        try {
+            Files.deleteIfExists(parent);
+        } catch (IOException inUse) {
+            // another container's cgroup is in it: the last one out removes it
+        }
+    }
+
+    /** What is done again when a concurrent {@link #destroy} removed the strata parent midway. */
+    interface Mkdir {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs mkdir (which creates the strata parent as needed, then the container's directory) again when the parent
+     * went between the two steps: another container's destroy removed it as empty.
+     */
+    static void underParent(Mkdir mkdir) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                mkdir.run();
+                return;
+            } catch (IOException e) {
+                boolean parentGone = e instanceof NoSuchFileException || e.getCause() instanceof NoSuchFileException;
+                if (!parentGone || attempt == 5) throw e;
+            }
         }
     }
 

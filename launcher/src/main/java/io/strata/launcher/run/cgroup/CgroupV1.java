@@ -34,7 +34,7 @@ public final class CgroupV1 extends Cgroup {
         return made(cg, () -> {
             for (Path d : cg.dirs()) {
                 if (Files.isDirectory(d)) throw new IOException("cgroup " + d + " exists already (a container of that id runs?)");
-                Files.createDirectories(d);
+                underParent(() -> Files.createDirectories(d));
             }
             cg.writeLimits(limits);
         });

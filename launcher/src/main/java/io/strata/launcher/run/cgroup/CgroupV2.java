@@ -27,13 +27,15 @@ public final class CgroupV2 extends Cgroup {
         require(available, "pids", limits.limitsPids(), where);
         Path parent = root.resolve(PARENT), dir = parent.resolve(id);
         if (Files.isDirectory(dir)) throw new IOException("cgroup " + dir + " exists already (a container of that id runs?)");
-        Files.createDirectories(parent);
-        for (String c : List.of("memory", "cpu", "pids")) {
-            if (!available.contains(c)) continue;
-            enable(root, c);
-            enable(parent, c);
-        }
-        Files.createDirectories(dir);
+        underParent(() -> {
+            Files.createDirectories(parent);
+            for (String c : List.of("memory", "cpu", "pids")) {
+                if (!available.contains(c)) continue;
+                enable(root, c);
+                enable(parent, c);
+            }
+            Files.createDirectory(dir);
+        });
         return made(new CgroupV2(id, dir), () -> {
             if (limits.limitsMemory()) {
                 write(dir.resolve("memory.max"), Long.toString(limits.memory()));

@@ -70,6 +70,7 @@ class CgroupV2Test {
 
         c.destroy();
         assertFalse(Files.exists(dir));
+        assertFalse(Files.exists(dir.getParent()), "the last container's cgroup takes the strata parent with it");
         assertTrue(sleeper.waitFor(10, TimeUnit.SECONDS));
         assertEquals(137, sleeper.exitValue());
         IOException noMemory = assertThrows(IOException.class, () -> h.create(id, Limits.of("64m", null, null, null)));
