@@ -1,10 +1,15 @@
 package io.strata.launcher;
 
+import io.strata.store.Trees;
 import io.strata.store.block.db.MemoryBudget;
+import io.strata.store.container.ContainerCommit;
 import io.strata.store.daemon.Protocol;
 import io.strata.store.daemon.StoreClient;
 import io.strata.store.daemon.StoreDaemon;
 import io.strata.store.daemon.StoreRoot;
+import io.strata.store.oci.ImageRecord;
+import io.strata.store.oci.ImageStore;
+import io.strata.store.oci.Reference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -240,25 +245,25 @@ public final class StoreCommands {
         @Override
         public Integer call() throws Exception {
             String container = point.contains("@") ? point.substring(0, point.indexOf('@')) : point;
-            io.strata.store.oci.ImageStore images = new io.strata.store.oci.ImageStore(root().dir());
+            ImageStore images = new ImageStore(root().dir());
             String imageId = images.useOf(container);
             if (imageId == null)
                 throw new UserError("container " + container + " was not created from an image (strata create IMAGE): nothing to commit onto");
-            String newName = ref == null ? null : io.strata.store.oci.Reference.parse(ref).toString();
-            Long epoch = io.strata.store.container.ContainerCommit.sourceDateEpoch();
+            String newName = ref == null ? null : Reference.parse(ref).toString();
+            Long epoch = ContainerCommit.sourceDateEpoch();
             StoreClient client = new StoreClient(root());
             if (!client.reachable()) startDaemon(root());
-            io.strata.store.oci.ImageRecord r;
-            try (io.strata.store.oci.ImageStore.Lock l = images.lock()) {
-                io.strata.store.oci.ImageRecord base = images.find(imageId);
-                Path tmp = io.strata.store.container.ContainerCommit.newLayerDir(images);
+            ImageRecord r;
+            try (ImageStore.Lock l = images.lock()) {
+                ImageRecord base = images.find(imageId);
+                Path tmp = ContainerCommit.newLayerDir(images);
                 try {
                     Protocol.Response resp = client.call(List.of("changes", point, tmp.resolve("diff").toString(),
                             epoch == null ? "" : epoch.toString()));
                     if (!resp.ok()) throw new UserError("commit of " + point + ": " + resp.message());
-                    r = io.strata.store.container.ContainerCommit.addLayer(images, base, tmp, "strata commit " + point, newName, message);
+                    r = ContainerCommit.addLayer(images, base, tmp, "strata commit " + point, newName, message);
                 } finally {
-                    io.strata.store.Trees.delete(tmp); // gone already when the layer was added
+                    Trees.delete(tmp); // gone already when the layer was added
                 }
             }
             System.out.println("sha256:" + r.id());
