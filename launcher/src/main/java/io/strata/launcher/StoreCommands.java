@@ -2,11 +2,11 @@ package io.strata.launcher;
 
 import io.strata.store.Trees;
 import io.strata.store.block.db.MemoryBudget;
-import io.strata.store.container.ContainerCommit;
 import io.strata.store.daemon.Protocol;
 import io.strata.store.daemon.StoreClient;
 import io.strata.store.daemon.StoreDaemon;
 import io.strata.store.daemon.StoreRoot;
+import io.strata.store.oci.ImageCommit;
 import io.strata.store.oci.ImageRecord;
 import io.strata.store.oci.ImageStore;
 import io.strata.store.oci.Reference;
@@ -250,18 +250,18 @@ public final class StoreCommands {
             if (imageId == null)
                 throw new UserError("container " + container + " was not created from an image (strata create IMAGE): nothing to commit onto");
             String newName = ref == null ? null : Reference.parse(ref).toString();
-            Long epoch = ContainerCommit.sourceDateEpoch();
+            Long epoch = ImageCommit.sourceDateEpoch();
             StoreClient client = new StoreClient(root());
             if (!client.reachable()) startDaemon(root());
             ImageRecord r;
             try (ImageStore.Lock l = images.lock()) {
                 ImageRecord base = images.find(imageId);
-                Path tmp = ContainerCommit.newLayerDir(images);
+                Path tmp = ImageCommit.newLayerDir(images);
                 try {
                     Protocol.Response resp = client.call(List.of("changes", point, tmp.resolve("diff").toString(),
                             epoch == null ? "" : epoch.toString()));
                     if (!resp.ok()) throw new UserError("commit of " + point + ": " + resp.message());
-                    r = ContainerCommit.addLayer(images, base, tmp, "strata commit " + point, newName, message);
+                    r = ImageCommit.addLayer(images, base, tmp, "strata commit " + point, newName, message);
                 } finally {
                     Trees.delete(tmp); // gone already when the layer was added
                 }
