@@ -223,8 +223,14 @@ class ContainerdSnapshotterTest {
             assertEquals(Snapshot.Kind.ACTIVE, active.kind());
             Path dir = ctrd.dir.resolve("strata/snapshots").resolve(active.id());
             DiskUsage.Usage walked = DiskUsage.of(HostFs.INSTANCE, dir.resolve("fs").toString());
-            // kept by the union that wrote the upper (this JVM, or the mount program, which saved them when unmounted)
-            UsageFile.Saved saved = UsageFile.read(dir.resolve("work").toString(), dir.resolve("fs").toString()).orElseThrow();
+            // kept by the union that wrote the upper: this JVM, or the mount program, which saves them as final once
+            // containerd has unmounted it (its server ends on its own after ctr returns: wait for that, up to 20 s)
+            String work = dir.resolve("work").toString(), upper = dir.resolve("fs").toString();
+            UsageFile.Saved saved = UsageFile.read(work, upper).orElseThrow();
+            for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20); !served() && !saved.clean()
+                    && System.nanoTime() < end; saved = UsageFile.read(work, upper).orElseThrow()) {
+                Thread.sleep(50);
+            }
             assertTrue(served() ? saved.writerAlive() : saved.clean(), saved.toString());
             assertTrue(walked.inodes() > 200, walked.toString());
             assertEquals(walked, ctrd.snapshotter.usage(active.name()), "the counters against a walk of the upper");
