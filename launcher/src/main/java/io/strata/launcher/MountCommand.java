@@ -5,6 +5,7 @@ import io.strata.core.layer.LayerStack;
 import io.strata.core.options.LayerDirs;
 import io.strata.core.options.MountOptions;
 import io.strata.core.union.UnionFs;
+import io.strata.core.usage.UpperUsage;
 import io.strata.fuse.FuseMount;
 import io.strata.fuse.MountTable;
 import picocli.CommandLine.Command;
@@ -61,7 +62,8 @@ public final class MountCommand implements Callable<Integer> {
     static int mount(List<String> opts, Path mountPoint, boolean foreground, String source, Runnable onMounted)
             throws Exception {
         MountOptions o = MountOptions.parse(opts);
-        LayerStack stack = LayerDirs.open(o);
+        // only the JVM that serves counts usage (with usage=on): this one only checks the layers before starting it
+        LayerStack stack = LayerDirs.open(foreground ? o : MountOptions.parse(plus(opts, "usage=off")));
         Path mp = checkMountPoint(mountPoint);
         if (!foreground) {
             List<String> childArgs = new ArrayList<>(List.of("mount", "-f"));
@@ -70,14 +72,24 @@ public final class MountCommand implements Callable<Integer> {
             Daemon.startAndAwaitMount(childArgs, mp);
             return 0;
         }
-        UnionFs fs;
         try {
-            fs = new UnionFs(stack);
-        } catch (FsException e) {
-            throw new UserError("cannot open the layers: " + e.getMessage());
+            UnionFs fs;
+            try {
+                fs = new UnionFs(stack);
+            } catch (FsException e) {
+                throw new UserError("cannot open the layers: " + e.getMessage());
+            }
+            FuseMount.serve(fs, o, mp, source, onMounted);
+        } finally {
+            UpperUsage.of(stack).ifPresent(UpperUsage::close); // unmounted: the counters are saved as final
         }
-        FuseMount.serve(fs, o, mp, source, onMounted);
         return 0;
+    }
+
+    private static List<String> plus(List<String> opts, String opt) {
+        List<String> all = new ArrayList<>(opts);
+        all.add(opt);
+        return all;
     }
 
     static Path checkMountPoint(Path mountPoint) {

@@ -81,7 +81,7 @@ public final class OverlayMain {
         String source = positional.size() == 2 ? positional.get(0) : "strata-overlay";
         try {
             int fd = readyFd;
-            return MountCommand.mount(opts, Path.of(mnt), foreground, source, fd < 0 ? () -> {
+            return MountCommand.mount(IdmappedLowers.unmapped(opts), Path.of(mnt), foreground, source, fd < 0 ? () -> {
             } : () -> signalReady(fd));
         } catch (IllegalArgumentException | UserError e) {
             System.err.println("strata-overlay: " + e.getMessage());

@@ -73,7 +73,12 @@ public final class DirLayer {
      * image's top layer, extracted with such markers, as the upper of a read-only view.
      */
     public static DirLayer upper(LayerFs fs, String root, String workRoot, boolean tarWhiteouts) {
-        return new DirLayer(fs, root, stripSlash(workRoot) + "/work", tarWhiteouts);
+        return new DirLayer(fs, root, workDirOf(workRoot), tarWhiteouts);
+    }
+
+    /** Where Strata builds objects before renaming them into the upper: overlayfs' workdir's {@code work/}. */
+    public static String workDirOf(String workRoot) {
+        return stripSlash(workRoot) + "/work";
     }
 
     /** The filesystem this layer's paths ({@link #host}) belong to. */

@@ -6,6 +6,8 @@ import io.strata.core.host.Stat;
 import io.strata.core.layer.DirLayer;
 import io.strata.core.layer.LayerStack;
 import io.strata.core.layerfs.HostFs;
+import io.strata.core.layerfs.LayerFs;
+import io.strata.core.usage.UpperUsage;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,9 +36,17 @@ public final class LayerDirs {
                 String abs = absolute(l);
                 if (abs.equals(up)) throw new IllegalArgumentException("lowerdir " + l + " is also the upperdir");
             }
-            upper = DirLayer.upper(HostFs.INSTANCE, up, work, o.upperTarWhiteouts());
+            upper = DirLayer.upper(o.usage() ? countUsage(up, work) : HostFs.INSTANCE, up, work, o.upperTarWhiteouts());
         }
         return new LayerStack(upper, lowers, o.metacopy());
+    }
+
+    private static LayerFs countUsage(String up, String work) {
+        try {
+            return UpperUsage.open(HostFs.INSTANCE, up, work).fs();
+        } catch (FsException e) {
+            throw new IllegalArgumentException("usage of upperdir " + up + ": " + e.getMessage());
+        }
     }
 
     private static String absolute(String p) {

@@ -7,13 +7,22 @@ import java.util.List;
  * The {@code -o} options of a union mount, in fuse-overlayfs' and kernel overlayfs' words: {@code lowerdir=A:B}
  * (top first), {@code upperdir=}, {@code workdir=}, {@code ro}, {@code metacopy=on|off}, {@code uidmapping=},
  * {@code gidmapping=}, {@code tar_whiteouts=lowers|all} (where OCI {@code .wh.} markers are honoured: in lower layers,
- * as kernel overlayfs reads an extracted layer, or in the upper too, as fuse-overlayfs does). Options libfuse understands are passed to it; options that mount(8), podman or fuse-overlayfs
+ * as kernel overlayfs reads an extracted layer, or in the upper too, as fuse-overlayfs does), {@code usage=on|off}
+ * (keep counters of the upper's disk usage, {@link io.strata.core.usage.UpperUsage}; off by default). Options libfuse understands are passed to it; options that mount(8), podman or fuse-overlayfs
  * add and that change nothing here ({@code rw}, {@code dev}, {@code suid}, {@code volatile}, ...) are accepted.
  * A backslash escapes ',' and ':' inside paths.
  */
 public record MountOptions(List<String> lowerDirs, String upperDir, String workDir, boolean readOnly,
                            boolean metacopy, boolean upperTarWhiteouts, IdMapping uidMapping, IdMapping gidMapping, List<String> fuseOptions,
-                           boolean debug) {
+                           boolean debug, boolean usage) {
+
+    /** Options without usage counting. */
+    public MountOptions(List<String> lowerDirs, String upperDir, String workDir, boolean readOnly, boolean metacopy,
+                        boolean upperTarWhiteouts, IdMapping uidMapping, IdMapping gidMapping, List<String> fuseOptions,
+                        boolean debug) {
+        this(lowerDirs, upperDir, workDir, readOnly, metacopy, upperTarWhiteouts, uidMapping, gidMapping, fuseOptions,
+                debug, false);
+    }
 
     /** libfuse options that the user may set and Strata forwards as they are. */
     private static final List<String> FUSE_PASSTHROUGH = List.of("allow_other", "allow_root", "default_permissions",
@@ -31,7 +40,7 @@ public record MountOptions(List<String> lowerDirs, String upperDir, String workD
     public static MountOptions parse(List<String> optionStrings) {
         List<String> lowers = new ArrayList<>();
         String upper = null, work = null;
-        boolean ro = false, metacopy = true, debug = false, upperTarWhiteouts = false;
+        boolean ro = false, metacopy = true, debug = false, upperTarWhiteouts = false, usage = false;
         IdMapping uid = IdMapping.IDENTITY, gid = IdMapping.IDENTITY;
         List<String> fuse = new ArrayList<>();
         for (String s : optionStrings) {
@@ -60,6 +69,7 @@ public record MountOptions(List<String> lowerDirs, String upperDir, String workD
                     case "uidmapping" -> uid = IdMapping.parse(require(key, val));
                     case "gidmapping" -> gid = IdMapping.parse(require(key, val));
                     case "debug" -> debug = true;
+                    case "usage" -> usage = onOff(key, val);
                     default -> {
                         if (FUSE_PASSTHROUGH.contains(key)) fuse.add(opt);
                         else if (!ACCEPTED.contains(key) && !key.startsWith("x-"))
@@ -75,7 +85,8 @@ public record MountOptions(List<String> lowerDirs, String upperDir, String workD
             upper = null;
             work = null;
         }
-        return new MountOptions(List.copyOf(lowers), upper, work, upper == null, metacopy, upperTarWhiteouts, uid, gid, List.copyOf(fuse), debug);
+        return new MountOptions(List.copyOf(lowers), upper, work, upper == null, metacopy, upperTarWhiteouts, uid, gid, List.copyOf(fuse), debug,
+                usage && upper != null);
     }
 
     private static String require(String key, String val) {

@@ -31,6 +31,15 @@ class MountOptionsTest {
     }
 
     @Test
+    void usageCountingIsAskedForAndNeedsAnUpper() {
+        assertFalse(MountOptions.parse(List.of("lowerdir=/a,upperdir=/u,workdir=/w")).usage());
+        assertTrue(MountOptions.parse(List.of("lowerdir=/a,upperdir=/u,workdir=/w,usage=on")).usage());
+        assertFalse(MountOptions.parse(List.of("lowerdir=/a,upperdir=/u,workdir=/w,usage=on", "usage=off")).usage(), "later wins");
+        assertFalse(MountOptions.parse(List.of("lowerdir=/a,usage=on")).usage(), "nothing to count without an upper");
+        assertThrows(IllegalArgumentException.class, () -> MountOptions.parse(List.of("lowerdir=/a,usage=maybe")));
+    }
+
+    @Test
     void refusesWhatIsWrongWithAClearMessage() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> MountOptions.parse(List.of("upperdir=/u,workdir=/w")))
                 .getMessage().contains("lowerdir"));

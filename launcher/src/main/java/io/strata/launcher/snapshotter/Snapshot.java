@@ -1,5 +1,7 @@
 package io.strata.launcher.snapshotter;
 
+import io.strata.core.usage.DiskUsage;
+
 import java.util.Map;
 import java.util.TreeMap;
 

@@ -25,6 +25,7 @@ import containerd.services.snapshots.v1.SnapshotsOuterClass.ViewSnapshotResponse
 import containerd.types.MountOuterClass;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.strata.core.usage.DiskUsage;
 
 import java.time.Instant;
 import java.util.List;

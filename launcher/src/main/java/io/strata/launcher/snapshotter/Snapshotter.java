@@ -1,5 +1,9 @@
 package io.strata.launcher.snapshotter;
 
+import io.strata.core.errno.FsException;
+import io.strata.core.layerfs.HostFs;
+import io.strata.core.usage.DiskUsage;
+import io.strata.core.usage.UsageFile;
 import io.strata.launcher.snapshotter.Snapshot.Kind;
 import io.strata.launcher.snapshotter.SnapshotError.Code;
 import io.strata.store.Trees;
@@ -8,11 +12,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -91,8 +97,8 @@ public final class Snapshotter implements AutoCloseable {
         if (s == null) throw new SnapshotError(Code.NOT_FOUND, "failed to get active snapshot " + key + ": not found");
         if (s.kind() != Kind.ACTIVE) throw new SnapshotError(Code.FAILED_PRECONDITION, "snapshot " + key + " is not active");
         if (served != null) served.release(s.id()); // a committed layer is read-only: no union writes it any more
-        // The one walk of this layer: its usage is kept with its metadata from now on.
-        DiskUsage.Usage usage = DiskUsage.of(fs(s.id()).toString());
+        // the counters its union saved when it went (else one walk): kept with the metadata from now on
+        DiskUsage.Usage usage = savedUsage(s, Duration.ofSeconds(2)).orElseGet(() -> walk(s));
         meta.commit(key, s.committed(name, labels, now(), usage));
     }
 
@@ -142,16 +148,50 @@ public final class Snapshotter implements AutoCloseable {
     }
 
     /**
-     * Committed: the counters kept since the commit. Views: zero (they own no data). Active: a walk of the upper
-     * directory, as containerd's overlayfs snapshotter does; the FUSE server that writes it does not report to us.
+     * Committed: the counters kept since the commit. Views: zero (they own no data). Active: the counters of the union
+     * that writes its upper ({@code usage=on}): this JVM's own when it serves the union, else those the mount program
+     * saves beside the upper (at most a second old while it serves, final once unmounted). A walk of the upper, as
+     * containerd's overlayfs snapshotter does, only where there are none: a snapshot without parents (a bind of its
+     * directory, written by containerd itself), or counters lost with a mount program that was killed.
      */
     public synchronized DiskUsage.Usage usage(String key) {
         Snapshot s = require(key);
         return switch (s.kind()) {
             case COMMITTED -> new DiskUsage.Usage(s.size(), s.inodes());
             case VIEW -> new DiskUsage.Usage(0, 0);
-            case ACTIVE -> DiskUsage.of(fs(s.id()).toString());
+            case ACTIVE -> (served != null ? served.usage(s.id()) : Optional.<DiskUsage.Usage>empty())
+                    .or(() -> savedUsage(s, Duration.ZERO)).orElseGet(() -> walk(s));
         };
+    }
+
+    /**
+     * The counters saved beside s's upper, if they can be trusted. A mount program that is still serving may be about
+     * to save its final counters (containerd unmounted it just now): waits up to {@code settle} for them.
+     */
+    private Optional<DiskUsage.Usage> savedUsage(Snapshot s, Duration settle) {
+        String work = snapshots.resolve(s.id()).resolve("work").toString(), upper = fs(s.id()).toString();
+        long deadline = System.nanoTime() + settle.toNanos();
+        for (Optional<UsageFile.Saved> saved = UsageFile.read(work, upper); ; saved = UsageFile.read(work, upper)) {
+            if (saved.isEmpty()) return Optional.empty();
+            if (saved.get().clean() || saved.get().writerAlive() && System.nanoTime() >= deadline) {
+                return Optional.of(saved.get().usage());
+            }
+            if (!saved.get().writerAlive()) return Optional.empty(); // its server died: the save misses its last writes
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.of(saved.get().usage());
+            }
+        }
+    }
+
+    private DiskUsage.Usage walk(Snapshot s) {
+        try {
+            return DiskUsage.of(HostFs.INSTANCE, fs(s.id()).toString());
+        } catch (FsException e) {
+            throw new IllegalStateException("usage of snapshot " + s.name() + ": " + e.getMessage(), e);
+        }
     }
 
     /** Removes the snapshot directories that no metadata refers to (left by a crash between the two). */
@@ -228,6 +268,7 @@ public final class Snapshotter implements AutoCloseable {
         if (s.kind() == Kind.ACTIVE) {
             options.add("workdir=" + snapshots.resolve(s.id()).resolve("work"));
             options.add("upperdir=" + fs(s.id()));
+            options.add("usage=on"); // the mount program counts the upper's usage and saves it in workdir
         }
         options.add("lowerdir=" + String.join(":", parents.stream().map(id -> fs(id).toString()).toList()));
         return List.of(new Mount("fuse3." + program, program, options));

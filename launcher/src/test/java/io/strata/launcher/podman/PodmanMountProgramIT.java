@@ -180,6 +180,18 @@ class PodmanMountProgramIT {
         assertEquals("started 20", roomy.out().trim());
     }
 
+    @Test
+    void aUserNamespaceSeesTheLayersMappedOnce() {
+        // podman 4.3 hands the mount program its lowers through an idmapped mount that it detaches once the program
+        // returns, and the same mapping as options (see IdmappedLowers): the layers' root must show as the container's
+        String script = "stat -c '%u:%g' / /etc/motd; echo new > /etc/newfile; stat -c '%u:%g' /etc/newfile; "
+                + "cat /etc/motd; cat /proc/self/uid_map";
+        Result r = strata.run("--rm", "--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536", IMAGE, "/bin/sh", "-c", script);
+        assertEquals(0, r.code(), r.both());
+        assertEquals(List.of("0:0", "0:0", "0:0", "motd of layer 2", "0 100000 65536"),
+                r.out().lines().map(l -> l.trim().replaceAll("\\s+", " ")).toList(), r.both());
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private static Set<String> runScriptAndDiff(PodmanStore s, String name) {

@@ -1,5 +1,8 @@
 package io.strata.launcher.snapshotter;
 
+import io.strata.core.layerfs.HostFs;
+import io.strata.core.usage.DiskUsage;
+import io.strata.core.usage.UsageFile;
 import io.strata.testimages.ImageFormat;
 import io.strata.testimages.TestImages;
 import org.junit.jupiter.api.AfterAll;
@@ -193,6 +196,52 @@ class ContainerdSnapshotterTest {
         assertEquals(List.of(), ctrd.snapshotter.list(List.of("name~=/work$")), "removed from the backend too");
         assertTrue(!Files.exists(ctrd.dir.resolve("strata/snapshots").resolve(work.id())), "with its directory");
         assertTrue(ctrd.mounts().stream().noneMatch(mp -> mp.contains("/strata/mounts/")), "and its union: " + ctrd.mounts());
+    }
+
+    @Test
+    @Order(5)
+    void usageOfAnActiveSnapshotComesFromCountersThatAgreeWithAWalk() throws Exception {
+        // without --rm the container, and its active snapshot, stay once the script is done
+        String id = "strata-usage-" + ProcessHandle.current().pid();
+        String script = String.join("\n",
+                "set -e",
+                "mkdir -p /data/many",
+                "for i in $(seq 1 200); do echo file $i > /data/many/f$i; done",
+                "dd if=/dev/zero of=/data/big bs=4096 count=64 2>/dev/null",
+                "echo tail >> /data/big",
+                "dd if=/dev/zero of=/data/sparse bs=1 count=1 seek=10000000 2>/dev/null",
+                "truncate -s 100000 /data/big",
+                "echo more >> /etc/motd",
+                "ln /data/big /data/big-link",
+                "mv /data/many/f1 /data/many/f2",
+                "rm /usr/share/doc/README /data/many/f3",
+                "rm -r /var/cache");
+        try {
+            PrivateContainerd.Result r = ctrd.ctr("run", "--snapshotter", "strata", IMAGE, id, "/bin/sh", "-c", script);
+            assertEquals(0, r.code(), r.out() + ctrd.log());
+            Snapshot active = ctrd.snapshotter.list(List.of("name~=/" + id + "$")).get(0);
+            assertEquals(Snapshot.Kind.ACTIVE, active.kind());
+            Path dir = ctrd.dir.resolve("strata/snapshots").resolve(active.id());
+            DiskUsage.Usage walked = DiskUsage.of(HostFs.INSTANCE, dir.resolve("fs").toString());
+            // kept by the union that wrote the upper: this JVM, or the mount program, which saves them as final once
+            // containerd has unmounted it (its server ends on its own after ctr returns: wait for that, up to 20 s)
+            String work = dir.resolve("work").toString(), upper = dir.resolve("fs").toString();
+            UsageFile.Saved saved = UsageFile.read(work, upper).orElseThrow();
+            for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20); !served() && !saved.clean()
+                    && System.nanoTime() < end; saved = UsageFile.read(work, upper).orElseThrow()) {
+                Thread.sleep(50);
+            }
+            assertTrue(served() ? saved.writerAlive() : saved.clean(), saved.toString());
+            assertTrue(walked.inodes() > 200, walked.toString());
+            assertEquals(walked, ctrd.snapshotter.usage(active.name()), "the counters against a walk of the upper");
+            PrivateContainerd.Result du = ctrd.ctr("snapshots", "--snapshotter", "strata", "usage", id);
+            assertEquals(0, du.code(), du.out());
+            String[] f = du.out().lines().skip(1).findFirst().orElseThrow().trim().split("\\s+");
+            assertEquals(id + " " + human(walked.size()) + " " + walked.inodes(), f[0] + " " + f[1] + " " + f[2] + " " + f[3]);
+        } finally {
+            ctrd.ctr("containers", "rm", id);
+        }
+        awaitOnlyTheImageLayers();
     }
 
     /** containerd's progress.Bytes: 1024-based, one decimal. */

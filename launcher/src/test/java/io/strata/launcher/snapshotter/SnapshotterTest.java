@@ -49,7 +49,7 @@ class SnapshotterTest {
         String id = s.stat("c").id(), ida = a.id(), idb = s.stat("b").id();
         Path snaps = root.resolve("snapshots");
         assertEquals(List.of("workdir=" + snaps.resolve(id).resolve("work"), "upperdir=" + snaps.resolve(id).resolve("fs"),
-                "lowerdir=" + snaps.resolve(idb).resolve("fs") + ":" + snaps.resolve(ida).resolve("fs")), c.get(0).options());
+                "usage=on", "lowerdir=" + snaps.resolve(idb).resolve("fs") + ":" + snaps.resolve(ida).resolve("fs")), c.get(0).options());
         assertEquals(c, s.mounts("c"));
 
         List<Snapshotter.Mount> v1 = s.view("v1", "a", Map.of());
