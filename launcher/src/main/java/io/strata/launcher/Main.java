@@ -28,7 +28,17 @@ public final class Main implements Runnable {
     private static final java.util.Set<String> RUNS = java.util.Set.of("run", "exec");
 
     public static int run(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        return run(CommandLine.defaultFactory(), null, null, args);
+    }
+
+    /**
+     * strata ARGS with the commands made by factory and their output on out and err (null: stdout, stderr): the
+     * store daemon runs a native client's {@code strata run} through here (io.strata.launcher.run.ClientRuns).
+     */
+    public static int run(CommandLine.IFactory factory, java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new Main(), factory);
+        if (out != null) cl.setOut(out);
+        if (err != null) cl.setErr(err);
         for (String c : RUNS) cl.getSubcommands().get(c).setStopAtPositional(true); // CMD's own options pass through
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             boolean runs = RUNS.contains(cmd.getCommandName());
