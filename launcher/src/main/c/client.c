@@ -240,7 +240,10 @@ static pid_t start_helper(char **argv, bool interactive, int out_fd) {
     block_relayed(SIG_BLOCK, &old);
     pid_t pid = fork();
     if (pid < 0) fail("fork: %s", strerror(errno));
-    if (pid == 0) {
+    if (pid == 0) { /* a signal held for the helper and sent before its exec must not land in this copy's handler */
+        struct sigaction dfl = {.sa_handler = SIG_DFL};
+        sigemptyset(&dfl.sa_mask);
+        for (size_t i = 0; i < sizeof relayed / sizeof relayed[0]; i++) sigaction(relayed[i], &dfl, NULL);
         sigprocmask(SIG_SETMASK, &old, NULL);
         if (!interactive) {
             int null = open("/dev/null", O_RDONLY);
@@ -299,6 +302,15 @@ static int run_detached(char **argv, const char *container) {
     return -1; /* detached: no run-end */
 }
 
+/* STRATA_RUN_TIMING=1: the phases the daemon's answers name ("phase NAME MICROS"), on stderr. */
+static bool timing;
+
+static void print_phase(char *v) {
+    char *tab = strchr(v, '\t');
+    if (tab) *tab = ' ';
+    if (timing) fprintf(stderr, "strata: %s us\n", v);
+}
+
 /* run-end: the daemon cleans up; the OOM kills its cgroup counted (0 if it cannot be asked). */
 static long run_end(const char *container, int status) {
     char text[16];
@@ -308,11 +320,13 @@ static long run_end(const char *container, int status) {
         fprintf(stderr, "strata: cleaning up after %s: %s\n", container, a.err);
         return 0;
     }
+    long oom = 0;
     for (size_t i = 0; i < a.n; i++) {
-        char *v = value(a.lines[i], "oom");
-        if (v) return atol(v);
+        char *v;
+        if ((v = value(a.lines[i], "oom"))) oom = atol(v);
+        else if ((v = value(a.lines[i], "phase"))) print_phase(v);
     }
-    return 0;
+    return oom;
 }
 
 static long micros_since(const struct timespec *t0) {
@@ -357,7 +371,8 @@ int nx_client_main(int argc, char **argv) {
     long request_us = micros_since(&t0);
 
     const char *container = NULL, *memory = NULL;
-    bool detach = false, interactive = false, timing = getenv("STRATA_RUN_TIMING") && strcmp(getenv("STRATA_RUN_TIMING"), "1") == 0;
+    bool detach = false, interactive = false;
+    timing = getenv("STRATA_RUN_TIMING") && strcmp(getenv("STRATA_RUN_TIMING"), "1") == 0;
     char **helper = nx_alloc(sizeof(char *) * (a.n + 1));
     size_t n_helper = 0;
     for (size_t i = 0; i < a.n; i++) {
@@ -373,11 +388,7 @@ int nx_client_main(int argc, char **argv) {
         else if ((v = value(l, "detach"))) detach = strcmp(v, "1") == 0;
         else if ((v = value(l, "interactive"))) interactive = strcmp(v, "1") == 0;
         else if ((v = value(l, "exec"))) helper[n_helper++] = unescape(v);
-        else if ((v = value(l, "phase")) && timing) {
-            char *tab = strchr(v, '\t');
-            if (tab) *tab = ' ';
-            fprintf(stderr, "strata: %s us\n", v);
-        }
+        else if ((v = value(l, "phase"))) print_phase(v);
     }
     helper[n_helper] = NULL;
     if (!container || n_helper == 0) fail("the strata daemon's answer names no container or helper");
@@ -386,6 +397,7 @@ int nx_client_main(int argc, char **argv) {
 
     int status = detach ? run_detached(helper, container) : wait_helper(start_helper(helper, interactive, -1));
     if (status < 0) return 0;
+    if (timing) fprintf(stderr, "strata: client.helper %ld us\n", micros_since(&t0) - request_us);
     long oom = run_end(container, status);
     if (status == 137 && oom > 0) fprintf(stderr, "strata: killed: out of memory (limit %s)\n", memory ? memory : "?");
     if (timing) fprintf(stderr, "strata: client.total %ld us\n", micros_since(&t0));

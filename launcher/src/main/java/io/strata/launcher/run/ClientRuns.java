@@ -45,6 +45,7 @@ final class ClientRuns {
         private final Map<String, String> env;
         private final Path storeDir;
         private final ContainerRuns.Requests requests;
+        private final Phases phases = new Phases("served");
         private boolean otherStore;
         private RunCommand.Started started;
 
@@ -62,6 +63,11 @@ final class ClientRuns {
 
         Map<String, String> env() {
             return env;
+        }
+
+        /** Where the time of the request goes, from its parsing on. */
+        Phases phases() {
+            return phases;
         }
 
         /** --store DIR relative to the client's cwd, else the client's $STRATA_STORE, else the default. */

@@ -60,6 +60,7 @@ public final class DaemonRuns implements ContainerRuns {
         final Cgroup cgroup;
         boolean ended;
         long oom;
+        List<String> endPhases = List.of();
 
         Live(RunState state, Cgroup cgroup) {
             this.state = state;
@@ -107,7 +108,9 @@ public final class DaemonRuns implements ContainerRuns {
                 need(a, 3);
                 Live l = live.get(a.get(1));
                 long oom = l == null ? lastOom(a.get(1)) : cleanup(l, Integer.parseInt(a.get(2)));
-                return List.of("oom\t" + oom);
+                List<String> out = new ArrayList<>(List.of("oom\t" + oom));
+                if (l != null) out.addAll(l.endPhases);
+                return out;
             }
             case "run-signal" -> {
                 need(a, 3);
@@ -253,6 +256,7 @@ public final class DaemonRuns implements ContainerRuns {
     private long cleanup(Live l, Integer status) {
         synchronized (l) {
             if (l.ended) return l.oom;
+            Phases phases = new Phases("end");
             RunState s = l.state;
             RunDir d = s.dir();
             Integer shimSaid = d.exitStatus();
@@ -261,8 +265,11 @@ public final class DaemonRuns implements ContainerRuns {
             if (oom < 0 && l.cgroup instanceof CgroupV1 v1 && code == KILLED && v1.memoryFailures() > 0) oom = 1;
             oom = Math.max(0, oom);
             long pid = pidOf(l);
+            phases.end("oom");
             destroyQuietly(l.cgroup);
+            phases.end("cgroup");
             if (!mounts.unmount(d.rootfs())) System.err.println("strata daemon: " + s.container() + ": rootfs would not unmount: " + d.rootfs());
+            phases.end("unmount");
             if (s.rm()) {
                 deleteRunDir(d);
                 try {
@@ -277,6 +284,8 @@ public final class DaemonRuns implements ContainerRuns {
                 write(ended);
                 l.state = ended;
             }
+            phases.end(s.rm() ? "rm" : "state");
+            l.endPhases = phases.lines();
             l.oom = oom;
             l.ended = true;
             live.remove(s.container(), l);

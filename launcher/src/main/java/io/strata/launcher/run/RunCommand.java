@@ -147,7 +147,8 @@ public final class RunCommand implements Callable<Integer> {
      * cgroups (run-start), and writes the bundle. A failure after run-start ends the run (run-end 125) and is thrown.
      */
     private Started start(StoreCommands.Requests daemon) throws Exception {
-        Phases phases = new Phases(client == null ? "cli" : "served");
+        Phases phases = client == null ? new Phases("cli") : client.phases();
+        if (client != null) phases.end("parse");
         RunOptions o = options();
         if (detach && (f.interactive || f.tty)) throw new UserError("-d does not go with -i or -t (strata logs shows the output)");
         StoreRoot root = client == null ? StoreRoot.resolve(f.store) : client.root(f.store);
