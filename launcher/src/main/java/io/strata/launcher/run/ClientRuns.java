@@ -7,7 +7,6 @@ import io.strata.launcher.StoreCommands;
 import io.strata.launcher.UserError;
 import io.strata.store.daemon.ContainerRuns;
 import io.strata.store.daemon.StoreRoot;
-import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -100,7 +99,7 @@ final class ClientRuns {
     /** run-client PID CWD N ARG… ENV… (each value escaped). */
     static List<String> serve(Path storeDir, ContainerRuns.Requests requests, List<String> a) throws FsException {
         Client client;
-        List<String> argv = new ArrayList<>(List.of("run"));
+        List<String> argv = new ArrayList<>();
         try {
             int n = Integer.parseInt(a.get(3));
             Map<String, String> env = new LinkedHashMap<>();
@@ -116,15 +115,9 @@ final class ClientRuns {
         }
         StringWriter out = new StringWriter(), err = new StringWriter();
         Client c = client;
-        CommandLine.IFactory factory = new CommandLine.IFactory() {
-            @Override
-            public <K> K create(Class<K> cls) throws Exception {
-                return cls == RunCommand.class ? cls.cast(new RunCommand(c)) : CommandLine.defaultFactory().create(cls);
-            }
-        };
         int code;
         try (PrintWriter o = new PrintWriter(out); PrintWriter e = new PrintWriter(err)) {
-            code = Main.run(factory, o, e, argv.toArray(String[]::new));
+            code = Main.runOnly(new RunCommand(c), o, e, argv.toArray(String[]::new));
         }
         if (c.otherStore) return List.of("fallback");
         List<String> lines = new ArrayList<>();
@@ -142,6 +135,23 @@ final class ClientRuns {
         for (String arg : s.helper()) lines.add("exec\t" + escape(arg));
         lines.addAll(s.phases());
         return lines;
+    }
+
+    /**
+     * The path a first client would find cold — picocli's model of run, the flags' validation, the answer — taken once
+     * at daemon start with a request for another store (answered "fallback": nothing is run or written).
+     */
+    static void warmUp(ContainerRuns.Requests requests) {
+        List<String> args = List.of("--rm", "-e", "A=B", "-m", "64m", "--cpus", "0.5", "-v", "/:/host:ro", "--store=/",
+                "image", "true");
+        List<String> request = new ArrayList<>(List.of("run-client", "0", "/", Integer.toString(args.size())));
+        request.addAll(args);
+        request.add("PATH=/bin");
+        try {
+            serve(Path.of("/nonexistent/strata-warm-up"), requests, request);
+        } catch (FsException | RuntimeException e) {
+            System.err.println("strata daemon: warming up run-client: " + e);
+        }
     }
 
     /** Backslash, TAB, newline and carriage return as \\, \t, \n, \r: a value fits in one field of one line. */

@@ -86,6 +86,9 @@ public final class DaemonRuns implements ContainerRuns {
         reaper = new Thread(this::reapLoop, "strata-run-reaper");
         reaper.setDaemon(true);
         reaper.start();
+        Thread warm = new Thread(() -> ClientRuns.warmUp(requests), "strata-run-warm-up");
+        warm.setDaemon(true);
+        warm.start();
     }
 
     @Override
