@@ -85,6 +85,10 @@ public final class RunCommand implements Callable<Integer> {
                    List<String> phases) {
     }
 
+    /** config.json's writer: made once (the daemon writes a bundle per run; an ObjectMapper is costly to build). */
+    private static final com.fasterxml.jackson.databind.ObjectWriter CONFIG_WRITER =
+            new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter();
+
     /** The native client this daemon serves the run for ({@link ClientRuns}); null: this JVM is the CLI. */
     private final ClientRuns.Client client;
 
@@ -228,8 +232,7 @@ public final class RunCommand implements Callable<Integer> {
         var config = OciSpec.config(new OciSpec.Inputs(t.image(), o, u, host, rootfs, dir.dir(),
                 "/" + io.strata.launcher.run.cgroup.Cgroup.PARENT + "/" + RunDir.cgroupId(storeDir, t.name()),
                 client == null ? System.getenv() : client.env()));
-        Files.writeString(dir.config(), new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
-                .writeValueAsString(config));
+        Files.writeString(dir.config(), CONFIG_WRITER.writeValueAsString(config));
     }
 
     /** Starts the helper detached; on success hands the run over to its shim (run-detach) and returns 0. */
