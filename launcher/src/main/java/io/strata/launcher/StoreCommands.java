@@ -49,9 +49,13 @@ public final class StoreCommands {
         List<String> call(String... args) throws Exception;
     }
 
-    /** Requests over the socket of client's daemon. */
-    public static Requests requests(StoreClient client) {
-        return args -> call(client, args);
+    /** Requests over the socket of root's daemon, which is started at the first request if none answers. */
+    public static Requests requests(StoreRoot root) {
+        StoreClient[] client = {null};
+        return args -> {
+            if (client[0] == null) client[0] = daemon(root);
+            return call(client[0], args);
+        };
     }
 
     public static void createOnImage(StoreRoot root, String name, io.strata.store.oci.ImageRecord image) throws Exception {

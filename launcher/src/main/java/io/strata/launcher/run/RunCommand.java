@@ -10,7 +10,6 @@ import io.strata.launcher.run.spec.Rootfs;
 import io.strata.launcher.run.spec.RunOptions;
 import io.strata.launcher.run.spec.Users;
 import io.strata.store.StoreException;
-import io.strata.store.daemon.StoreClient;
 import io.strata.store.daemon.StoreRoot;
 import io.strata.store.oci.ImageRecord;
 import io.strata.store.oci.ImageStore;
@@ -112,8 +111,7 @@ public final class RunCommand implements Callable<Integer> {
             client.started(start());
             return 0;
         }
-        StoreClient daemon = StoreCommands.daemon(StoreRoot.resolve(f.store));
-        StoreCommands.Requests requests = StoreCommands.requests(daemon);
+        StoreCommands.Requests requests = StoreCommands.requests(StoreRoot.resolve(f.store)); // flags checked first
         Started s = start(requests);
         if (Phases.wanted(System.getenv())) Phases.print(s.phases(), System.err);
         int status = 125;

@@ -51,9 +51,13 @@ class RunClientTest extends RunTests {
         StrataRuns.Result detachTty = s.strata("run", "-d", "-t", IMAGE, "true");
         assertEquals(125, detachTty.code());
         assertEquals("strata: -d does not go with -i or -t (strata logs shows the output)\n", detachTty.err());
+        StrataRuns.Result relative = s.strata("run", "--rm", "-v", "data:/data", IMAGE, "true");
+        assertEquals(125, relative.code());
+        assertEquals("strata: -v data:/data: the host path must be absolute\n", relative.err());
         // the same text from the JVM CLI
         assertEquals(help.out(), jvm("run", "--help").out());
         assertEquals(bogus.err(), jvm("run", "--bogus", IMAGE).err());
+        assertEquals(relative.err(), jvm("run", "--store=" + s.store, "--rm", "-v", "data:/data", IMAGE, "true").err());
         s.assertNothingLeft();
     }
 
