@@ -128,7 +128,14 @@ static char *request(const struct buf *req) {
         close(fd);
         return NULL;
     }
-    if (nx_write_all(fd, req->data, req->len) < 0 || shutdown(fd, SHUT_WR) < 0) {
+    size_t sent = 0;
+    while (sent < req->len) { /* MSG_NOSIGNAL: a daemon gone mid-request is an error here, not a SIGPIPE */
+        ssize_t n = send(fd, req->data + sent, req->len - sent, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        sent += (size_t)n;
+    }
+    if (sent < req->len || shutdown(fd, SHUT_WR) < 0) {
         close(fd);
         return NULL;
     }
