@@ -25,6 +25,7 @@ static const char usage[] =
     "usage: strata-nsexec run --bundle DIR [--cgroup CGDIR]... [--pid-file F] [--detach --log F --exit-file F] [--init]\n"
     "       strata-nsexec exec --pid HOSTPID --process F.json [--cgroup CGDIR]... [--pid-file F]\n"
     "                          [--detach --log F --exit-file F]\n"
+    "       strata-nsexec client --fallback PROG run [ARG]...   (strata run through the store daemon)\n"
     "       strata-nsexec --version\n";
 
 _Noreturn static void usage_error(const char *what, const char *arg) {
@@ -131,6 +132,7 @@ static void die_with_parent(void) {
 int main(int argc, char **argv) {
     /* nothing the helper inherited reaches the container */
     syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+    if (argc >= 2 && strcmp(argv[1], "client") == 0) return nx_client_main(argc, argv);
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
         printf("strata-nsexec version %s\n", NX_VERSION);
         return 0;

@@ -188,6 +188,9 @@ int nx_supervise(pid_t pid, int sync);
 /* The signals forwarded to the container (SIGCHLD and SIGWINCH too are blocked and read from a signalfd). */
 void nx_signals_block(void);
 
+/* ---- client.c: `strata run` through the store daemon, without a JVM ---- */
+int nx_client_main(int argc, char **argv);
+
 /* ---- errors: main.c decides where a failure goes (see nx_fail) ---- */
 struct nx_failure_route {
     int child_sync;            /* in a child: the failure is sent to the parent over this socket */

@@ -28,8 +28,30 @@ public final class Main implements Runnable {
     private static final java.util.Set<String> RUNS = java.util.Set.of("run", "exec");
 
     public static int run(String... args) {
-        CommandLine cl = new CommandLine(new Main());
-        for (String c : RUNS) cl.getSubcommands().get(c).setStopAtPositional(true); // CMD's own options pass through
+        return execute(new CommandLine(new Main()), args);
+    }
+
+    /**
+     * {@code strata run ARGS} by runCommand (a RunCommand), its output on out and err: the store daemon parses a native
+     * client's run through here (io.strata.launcher.run.ClientRuns). Only run's model is built, not every command's,
+     * under a parent named strata: the help and the errors read as the CLI's.
+     */
+    public static int runOnly(Object runCommand, java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(CommandLine.Model.CommandSpec.create().name("strata"));
+        cl.addSubcommand("run", runCommand);
+        cl.setOut(out);
+        cl.setErr(err);
+        String[] all = new String[args.length + 1];
+        all[0] = "run";
+        System.arraycopy(args, 0, all, 1, args.length);
+        return execute(cl, all);
+    }
+
+    private static int execute(CommandLine cl, String... args) {
+        for (String c : RUNS) { // CMD's own options pass through
+            CommandLine sub = cl.getSubcommands().get(c);
+            if (sub != null) sub.setStopAtPositional(true);
+        }
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             boolean runs = RUNS.contains(cmd.getCommandName());
             if (runs || ex instanceof IllegalArgumentException || ex instanceof UserError) {

@@ -43,17 +43,37 @@ public final class StoreCommands {
         return r.lines();
     }
 
+    /** Requests to a store's daemon that must succeed: over its socket, or served in the daemon's own process. */
+    @FunctionalInterface
+    public interface Requests {
+        List<String> call(String... args) throws Exception;
+    }
+
+    /** Requests over the socket of root's daemon, which is started at the first request if none answers. */
+    public static Requests requests(StoreRoot root) {
+        StoreClient[] client = {null};
+        return args -> {
+            if (client[0] == null) client[0] = daemon(root);
+            return call(client[0], args);
+        };
+    }
+
+    public static void createOnImage(StoreRoot root, String name, io.strata.store.oci.ImageRecord image) throws Exception {
+        createOnImage(root, name, image, args -> call(daemon(root), args));
+    }
+
     /**
      * Creates block-store container name with image's layers as its lowers. The use is recorded first (no moment
      * where the container exists and the image can go) and dropped again if the create fails.
      */
-    public static void createOnImage(StoreRoot root, String name, io.strata.store.oci.ImageRecord image) throws Exception {
+    public static void createOnImage(StoreRoot root, String name, io.strata.store.oci.ImageRecord image, Requests daemon)
+            throws Exception {
         var images = new io.strata.store.oci.ImageStore(root.dir());
         String lowerdirs = String.join(":", images.lowerDirsTopFirst(image).stream().map(Path::toString).toList());
         String previous = images.useOf(name); // a container of that name (create will refuse it) keeps its record
         images.recordUse(name, image.id());
         try {
-            call(daemon(root), "create", name, lowerdirs);
+            daemon.call("create", name, lowerdirs);
         } catch (Exception | Error e) {
             if (previous == null) images.dropUse(name);
             else images.recordUse(name, previous);

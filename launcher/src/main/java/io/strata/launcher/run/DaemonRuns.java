@@ -36,6 +36,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *   run-signal NAME SIG      kill(2) the container's pid 1
  *   run-stop NAME SECONDS    SIGTERM, then SIGKILL to everything in its cgroup after SECONDS; returns once cleaned up
  *   run-info NAME            the state of a live run (pid, cgroup dirs: what exec needs)
+ *   run-client PID CWD N ARG… ENV…   a native client's {@code strata run ARG…}, parsed and prepared here
+ *                            ({@link ClientRuns}): answers what the client prints and exits with, or the helper to run
  * </pre>
  */
 public final class DaemonRuns implements ContainerRuns {
@@ -48,6 +50,7 @@ public final class DaemonRuns implements ContainerRuns {
     private final DaemonMounts mounts;
     private final Map<String, Live> live = new ConcurrentHashMap<>();
     private volatile BlockStore store;
+    private volatile Requests requests;
     private volatile Hierarchies hierarchies;
     private Thread reaper;
 
@@ -57,6 +60,7 @@ public final class DaemonRuns implements ContainerRuns {
         final Cgroup cgroup;
         boolean ended;
         long oom;
+        List<String> endPhases = List.of();
 
         Live(RunState state, Cgroup cgroup) {
             this.state = state;
@@ -75,12 +79,16 @@ public final class DaemonRuns implements ContainerRuns {
     }
 
     @Override
-    public void open(BlockStore store) {
+    public void open(BlockStore store, Requests requests) {
         this.store = store;
+        this.requests = requests;
         recover();
         reaper = new Thread(this::reapLoop, "strata-run-reaper");
         reaper.setDaemon(true);
         reaper.start();
+        Thread warm = new Thread(() -> ClientRuns.warmUp(requests), "strata-run-warm-up");
+        warm.setDaemon(true);
+        warm.start();
     }
 
     @Override
@@ -91,6 +99,9 @@ public final class DaemonRuns implements ContainerRuns {
                 need(a, 2);
                 return start(RunState.parse(a.get(1)));
             }
+            case "run-client" -> {
+                return ClientRuns.serve(storeDir, requests, a);
+            }
             case "run-detach" -> {
                 need(a, 3);
                 detach(liveRun(a.get(1)), Long.parseLong(a.get(2)));
@@ -100,7 +111,9 @@ public final class DaemonRuns implements ContainerRuns {
                 need(a, 3);
                 Live l = live.get(a.get(1));
                 long oom = l == null ? lastOom(a.get(1)) : cleanup(l, Integer.parseInt(a.get(2)));
-                return List.of("oom\t" + oom);
+                List<String> out = new ArrayList<>(List.of("oom\t" + oom));
+                if (l != null) out.addAll(l.endPhases);
+                return out;
             }
             case "run-signal" -> {
                 need(a, 3);
@@ -148,19 +161,26 @@ public final class DaemonRuns implements ContainerRuns {
         String id = RunDir.cgroupId(storeDir, name);
         Cgroup cg = null;
         boolean mounted = false;
+        Phases phases = new Phases("daemon");
         try {
             clearLeftovers(d, id);
+            phases.end("leftovers");
             d.create();
+            phases.end("rundir");
             cg = hierarchies().create(id, req.limits());
+            phases.end("cgroup");
             mounts.mount(store, name, null, d.rootfs(), req.uidMapping());
             mounted = true;
+            phases.end("mount");
             List<String> dirs = cg.dirs().stream().map(Path::toString).toList();
             RunState s = new RunState(name, d.dir().toString(), id, req.ownerPid(), req.ownerStart(), false, req.rm(), 0,
                     RunState.RUNNING, -1, 0, 0, req.limits(), req.memoryText(), 0, req.uidMapping(), dirs).started(dirs);
             s.write();
             live.put(name, new Live(s, cg));
+            phases.end("state");
             List<String> out = new ArrayList<>(List.of("dir\t" + d.dir()));
             for (String dir : dirs) out.add("cgroup\t" + dir);
+            out.addAll(phases.lines());
             return out;
         } catch (IOException | RuntimeException | FsException e) {
             if (mounted) mounts.unmount(d.rootfs());
@@ -239,6 +259,7 @@ public final class DaemonRuns implements ContainerRuns {
     private long cleanup(Live l, Integer status) {
         synchronized (l) {
             if (l.ended) return l.oom;
+            Phases phases = new Phases("end");
             RunState s = l.state;
             RunDir d = s.dir();
             Integer shimSaid = d.exitStatus();
@@ -247,8 +268,11 @@ public final class DaemonRuns implements ContainerRuns {
             if (oom < 0 && l.cgroup instanceof CgroupV1 v1 && code == KILLED && v1.memoryFailures() > 0) oom = 1;
             oom = Math.max(0, oom);
             long pid = pidOf(l);
+            phases.end("oom");
             destroyQuietly(l.cgroup);
+            phases.end("cgroup");
             if (!mounts.unmount(d.rootfs())) System.err.println("strata daemon: " + s.container() + ": rootfs would not unmount: " + d.rootfs());
+            phases.end("unmount");
             if (s.rm()) {
                 deleteRunDir(d);
                 try {
@@ -263,6 +287,8 @@ public final class DaemonRuns implements ContainerRuns {
                 write(ended);
                 l.state = ended;
             }
+            phases.end(s.rm() ? "rm" : "state");
+            l.endPhases = phases.lines();
             l.oom = oom;
             l.ended = true;
             live.remove(s.container(), l);

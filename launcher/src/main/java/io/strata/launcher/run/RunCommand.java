@@ -10,7 +10,6 @@ import io.strata.launcher.run.spec.Rootfs;
 import io.strata.launcher.run.spec.RunOptions;
 import io.strata.launcher.run.spec.Users;
 import io.strata.store.StoreException;
-import io.strata.store.daemon.StoreClient;
 import io.strata.store.daemon.StoreRoot;
 import io.strata.store.oci.ImageRecord;
 import io.strata.store.oci.ImageStore;
@@ -77,6 +76,29 @@ public final class RunCommand implements Callable<Integer> {
     private record Target(String name, ImageConfig image, boolean created) {
     }
 
+    /**
+     * A run made ready by {@link #start}: its container mounted, its cgroups made, its bundle written. What is left is
+     * to run the helper (argv) and to report the end (run-end); phases says where the start-up time went.
+     */
+    record Started(String container, RunDir dir, List<String> helper, boolean detach, boolean interactive, String memory,
+                   List<String> phases) {
+    }
+
+    /** config.json's writer: made once (the daemon writes a bundle per run; an ObjectMapper is costly to build). */
+    private static final com.fasterxml.jackson.databind.ObjectWriter CONFIG_WRITER =
+            new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter();
+
+    /** The native client this daemon serves the run for ({@link ClientRuns}); null: this JVM is the CLI. */
+    private final ClientRuns.Client client;
+
+    public RunCommand() {
+        this(null);
+    }
+
+    RunCommand(ClientRuns.Client client) {
+        this.client = client;
+    }
+
     RunOptions options() {
         List<RunOptions.Volume> vols = volumes.stream().map(RunOptions.Volume::parse).toList();
         return new RunOptions(command, f.env, f.workdir, f.user, hostname, f.tty, f.interactive, readOnly, vols,
@@ -85,51 +107,83 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RunOptions o = options();
-        if (detach && (f.interactive || f.tty)) throw new UserError("-d does not go with -i or -t (strata logs shows the output)");
-        StoreRoot root = StoreRoot.resolve(f.store);
-        StoreClient client = StoreCommands.daemon(root);
-        Target t = target(root, client);
-        RunOptions.IdMap map = o.idMap();
-        Procs.Id self = Procs.self();
-        RunState request = new RunState(t.name(), null, null, self.pid(), self.start(), false, rm, 0, null, -1, 0, 0,
-                o.limits(), memory, 0, map == null ? null : map.fuseMapping(), null);
-        List<String> started;
-        try {
-            started = StoreCommands.call(client, "run-start", request.json());
-        } catch (Exception | Error e) {
-            if (t.created() && rm) client.call(List.of("rm", t.name()));
-            throw e;
+        if (client != null) { // the daemon prepares, the client runs the helper
+            client.started(start());
+            return 0;
         }
-        RunDir dir = new RunDir(Path.of(field(started, "dir").get(0)));
-        List<String> cgroups = field(started, "cgroup");
+        StoreCommands.Requests requests = StoreCommands.requests(StoreRoot.resolve(f.store)); // flags checked first
+        Started s = start(requests);
+        if (Phases.wanted(System.getenv())) Phases.print(s.phases(), System.err);
         int status = 125;
         boolean detached = false;
         try {
-            bundle(dir, t, o);
             if (detach) {
-                status = startDetached(dir, cgroups, client, t.name());
+                status = startDetached(s, requests);
                 detached = status == 0;
-                if (detached) System.out.println(t.name());
+                if (detached) System.out.println(s.container());
             } else {
                 System.out.flush();
-                status = Nsexec.foreground(Nsexec.run(dir, cgroups, init, false), f.interactive);
+                status = Nsexec.foreground(s.helper(), f.interactive);
             }
-        } catch (IllegalArgumentException | UserError e) {
-            System.err.println("strata: " + e.getMessage());
-            status = 125;
         } finally {
             if (!detached) {
-                long oom = end(client, t.name(), status);
-                if (status == 137 && oom > 0)
-                    System.err.println("strata: killed: out of memory (limit " + (memory == null ? "?" : memory) + ")");
+                long oom = end(requests, s.container(), status);
+                if (status == 137 && oom > 0) System.err.println(oomMessage(memory));
             }
         }
         return status;
     }
 
-    private Target target(StoreRoot root, StoreClient client) throws Exception {
-        boolean exists = StoreCommands.call(client, "ps").stream().anyMatch(l -> l.split("\t")[0].equals(target));
+    /** What strata says after a run its cgroup's OOM killer ended (the client prints the same). */
+    static String oomMessage(String memory) {
+        return "strata: killed: out of memory (limit " + (memory == null ? "?" : memory) + ")";
+    }
+
+    private Started start() throws Exception {
+        StoreRoot root = client.root(f.store);
+        return start(client.requests(root));
+    }
+
+    /**
+     * Resolves the image or container (creating the container on an image), has the daemon mount it and make its
+     * cgroups (run-start), and writes the bundle. A failure after run-start ends the run (run-end 125) and is thrown.
+     */
+    private Started start(StoreCommands.Requests daemon) throws Exception {
+        Phases phases = client == null ? new Phases("cli") : client.phases();
+        if (client != null) phases.end("parse");
+        RunOptions o = options();
+        if (detach && (f.interactive || f.tty)) throw new UserError("-d does not go with -i or -t (strata logs shows the output)");
+        StoreRoot root = client == null ? StoreRoot.resolve(f.store) : client.root(f.store);
+        Target t = target(root, daemon);
+        phases.end("target");
+        RunOptions.IdMap map = o.idMap();
+        Procs.Id owner = client == null ? Procs.self() : Procs.of(client.pid());
+        RunState request = new RunState(t.name(), null, null, owner.pid(), owner.start(), false, rm, 0, null, -1, 0, 0,
+                o.limits(), memory, 0, map == null ? null : map.fuseMapping(), null);
+        List<String> started;
+        try {
+            started = daemon.call("run-start", request.json());
+        } catch (Exception | Error e) {
+            if (t.created() && rm) daemon.call("rm", t.name());
+            throw e;
+        }
+        phases.end("run-start");
+        try {
+            RunDir dir = new RunDir(Path.of(field(started, "dir").get(0)));
+            bundle(dir, t, o, root.dir());
+            phases.end("bundle");
+            List<String> all = new ArrayList<>(field(started, "phase").stream().map(p -> "phase\t" + p).toList());
+            all.addAll(phases.lines());
+            return new Started(t.name(), dir, Nsexec.run(dir, field(started, "cgroup"), init, detach), detach, f.interactive, memory,
+                    all);
+        } catch (Exception | Error e) {
+            end(daemon, t.name(), 125);
+            throw e;
+        }
+    }
+
+    private Target target(StoreRoot root, StoreCommands.Requests daemon) throws Exception {
+        boolean exists = daemon.call("ps").stream().anyMatch(l -> l.split("\t")[0].equals(target));
         ImageStore images = new ImageStore(root.dir());
         if (exists) {
             if (name != null && !name.equals(target)) throw new UserError(target + " is a container: run it without --name");
@@ -144,7 +198,7 @@ public final class RunCommand implements Callable<Integer> {
             throw new UserError("no such image or container: " + target + " (strata image ls, strata ps)");
         }
         String n = name != null ? name : generatedName(image);
-        StoreCommands.createOnImage(root, n, image);
+        StoreCommands.createOnImage(root, n, image, daemon);
         return new Target(n, ImageConfig.parse(images.config(image)), true);
     }
 
@@ -160,7 +214,7 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /** The OCI bundle in the runtime dir: config.json, the /etc files, mount points made in the rootfs. */
-    private void bundle(RunDir dir, Target t, RunOptions o) throws Exception {
+    private void bundle(RunDir dir, Target t, RunOptions o, Path storeDir) throws Exception {
         Path rootfs = dir.rootfs();
         Users.User u = Users.resolve(rootfs, o.user() != null ? o.user() : t.image().user());
         String host = o.hostname() != null ? o.hostname()
@@ -174,14 +228,14 @@ public final class RunCommand implements Callable<Integer> {
         String cwd = o.workdir() != null ? o.workdir() : t.image().workingDir();
         if (!cwd.isEmpty()) Rootfs.ensure(rootfs, cwd, true, owner, owner);
         var config = OciSpec.config(new OciSpec.Inputs(t.image(), o, u, host, rootfs, dir.dir(),
-                "/" + io.strata.launcher.run.cgroup.Cgroup.PARENT + "/" + RunDir.cgroupId(StoreRoot.resolve(f.store).dir(), t.name())));
-        Files.writeString(dir.config(), new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
-                .writeValueAsString(config));
+                "/" + io.strata.launcher.run.cgroup.Cgroup.PARENT + "/" + RunDir.cgroupId(storeDir, t.name()),
+                client == null ? System.getenv() : client.env()));
+        Files.writeString(dir.config(), CONFIG_WRITER.writeValueAsString(config));
     }
 
     /** Starts the helper detached; on success hands the run over to its shim (run-detach) and returns 0. */
-    private int startDetached(RunDir dir, List<String> cgroups, StoreClient client, String container) throws Exception {
-        Process p = new ProcessBuilder(Nsexec.run(dir, cgroups, init, true))
+    private static int startDetached(Started s, StoreCommands.Requests daemon) throws Exception {
+        Process p = new ProcessBuilder(s.helper())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String pid;
@@ -191,14 +245,14 @@ public final class RunCommand implements Callable<Integer> {
         int rc = p.waitFor();
         if (rc != 0) return rc;
         if (pid == null || !pid.trim().matches("\\d+")) throw new UserError("strata-nsexec --detach printed no pid");
-        StoreCommands.call(client, "run-detach", container, pid.trim());
+        daemon.call("run-detach", s.container(), pid.trim());
         return 0;
     }
 
     /** Tells the daemon the run ended (it cleans up); the OOM kills it counted, or 0 if it cannot be asked. */
-    static long end(StoreClient client, String container, int status) {
+    static long end(StoreCommands.Requests daemon, String container, int status) {
         try {
-            List<String> lines = StoreCommands.call(client, "run-end", container, Integer.toString(status));
+            List<String> lines = daemon.call("run-end", container, Integer.toString(status));
             List<String> oom = field(lines, "oom");
             return oom.isEmpty() ? 0 : Long.parseLong(oom.get(0));
         } catch (Exception e) {

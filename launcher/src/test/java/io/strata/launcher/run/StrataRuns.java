@@ -27,7 +27,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@value #IMAGE}, and the CLI as its own process (a JVM of its own: the helper gets its real stdio, signals and
  * kill -9 reach it as they would a user's). {@link #close()} stops the store's daemon, then removes whatever a run
  * left — and fails the test if there was anything: a mount under the store's runtime dir, a cgroup of the store, a
- * process of a run.
+ * process of a run. With {@code client}, {@code strata run} goes through the native client as the ./strata wrapper
+ * runs it while the store's daemon is up (strata-nsexec client, the daemon started here first); its fallback, the JVM
+ * CLI, is a script that counts its uses ({@link #fallbacks()}).
  */
 final class StrataRuns implements AutoCloseable {
     static final String IMAGE = "t:1";
@@ -41,23 +43,62 @@ final class StrataRuns implements AutoCloseable {
 
     private final Path base;
     final Path store;
+    private final boolean client;
     private final List<Process> started = new ArrayList<>();
 
     StrataRuns(Path base) {
+        this(base, false);
+    }
+
+    StrataRuns(Path base, boolean client) {
         this.base = base;
         this.store = base.resolve("store");
+        this.client = client;
         try {
             Path archive = base.resolve("three.docker.tar");
             ImageFormat.DOCKER_ARCHIVE.write(TestImages.threeLayers(), archive);
             Cli.Result r = Cli.run("image", "import", archive.toString(), "--name", IMAGE, "--store", store.toString());
             assertEquals(0, r.code(), r.err());
+            if (client) {
+                StringBuilder jvm = new StringBuilder("#!/bin/sh\necho \"$*\" >> '" + fallbackLog() + "'\nexec");
+                for (String a : command()) jvm.append(" '").append(a.replace("'", "'\\''")).append("'");
+                Files.writeString(fallbackScript(), jvm.append(" \"$@\"\n").toString());
+                Files.setPosixFilePermissions(fallbackScript(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+                assertEquals(0, Cli.run("ps", "--store", store.toString()).code(), "the daemon started");
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** The CLI's argv with --store after the command's name (run and exec stop at their first positional). */
+    private Path fallbackScript() {
+        return base.resolve("strata-jvm");
+    }
+
+    private Path fallbackLog() {
+        return base.resolve("fallbacks");
+    }
+
+    /** The runs the native client handed to the JVM CLI (its fallback), one line each. */
+    List<String> fallbacks() {
+        try {
+            return Files.exists(fallbackLog()) ? Files.readAllLines(fallbackLog()) : List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The CLI's argv with --store after the command's name (run and exec stop at their first positional); run through
+     * the native client in client mode.
+     */
     List<String> command(String... args) {
+        if (client && args.length > 0 && args[0].equals("run")) {
+            List<String> cmd = new ArrayList<>(List.of(NsexecBinary.path().toString(), "client", "--fallback",
+                    fallbackScript().toString(), "run", "--store=" + store));
+            cmd.addAll(List.of(args).subList(1, args.length));
+            return cmd;
+        }
         String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
         List<String> cmd = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));

@@ -11,8 +11,17 @@ import java.util.List;
  * daemon cleans up after it (unmount, cgroups, --rm), whatever killed it. Requests named {@code run-*} go here.
  */
 public interface ContainerRuns extends AutoCloseable {
-    /** The store is open: start supervising (and clean up what a previous daemon's runs left). */
-    void open(BlockStore store);
+    /**
+     * The store is open: start supervising (and clean up what a previous daemon's runs left). requests is the
+     * daemon's own request handling, for a run request that makes others in-process (a native client's run).
+     */
+    void open(BlockStore store, Requests requests);
+
+    /** The daemon's request handling, called in-process. */
+    @FunctionalInterface
+    interface Requests {
+        List<String> handle(List<String> request) throws FsException;
+    }
 
     /** Answers a request whose name starts with "run-". */
     List<String> handle(List<String> request) throws FsException;
@@ -32,7 +41,7 @@ public interface ContainerRuns extends AutoCloseable {
 
     ContainerRuns NONE = new ContainerRuns() {
         @Override
-        public void open(BlockStore store) {
+        public void open(BlockStore store, Requests requests) {
         }
 
         @Override

@@ -70,7 +70,7 @@ public final class StoreDaemon implements AutoCloseable {
             throw e;
         }
         this.server = s;
-        runs.open(store);
+        runs.open(store, requests::handle);
     }
 
     public BlockStore store() {

@@ -37,9 +37,9 @@ public final class OciSpec {
     private OciSpec() {
     }
 
-    /** Everything a run's config.json is made of. */
+    /** Everything a run's config.json is made of (hostEnv: the caller's environment, where -e KEY finds KEY). */
     public record Inputs(ImageConfig image, RunOptions options, Users.User user, String hostname, Path rootfs, Path runDir,
-                         String cgroupsPath) {
+                         String cgroupsPath, Map<String, String> hostEnv) {
     }
 
     /** config.json. IllegalArgumentException when neither the image nor the command line names a command. */
@@ -48,7 +48,7 @@ public final class OciSpec {
         List<String> args = in.image().args(o.command());
         if (args.isEmpty()) throw new IllegalArgumentException("no command: the image has no Entrypoint or Cmd, give one after the image");
         String cwd = o.workdir() != null ? o.workdir() : in.image().workingDir().isEmpty() ? "/" : in.image().workingDir();
-        List<String> env = env(in.image().env(), o.env(), in.hostname(), in.user().home(), o.tty(), System.getenv());
+        List<String> env = env(in.image().env(), o.env(), in.hostname(), in.user().home(), o.tty(), in.hostEnv());
 
         ObjectNode c = JSON.createObjectNode();
         c.put("ociVersion", VERSION);

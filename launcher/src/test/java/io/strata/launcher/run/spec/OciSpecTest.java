@@ -38,7 +38,7 @@ class OciSpecTest {
 
     private JsonNode build(ImageConfig image, RunOptions o, Users.User user) throws Exception {
         var n = OciSpec.config(new OciSpec.Inputs(image, o, user, "box", Path.of("/run/strata/x/c/rootfs"), Path.of("/run/strata/x/c"),
-                "/strata/x-c"));
+                "/strata/x-c", System.getenv()));
         return new ObjectMapper().readTree(new ObjectMapper().writeValueAsString(n)); // what the helper reads
     }
 
