@@ -44,6 +44,8 @@ final class Layout {
     // struct fuse_args: { int argc; char **argv; int allocated; }
     static final int ARGS_SIZE = 24, ARGS_ARGC = 0, ARGS_ARGV = 8, ARGS_ALLOCATED = 16;
 
+    /** struct fuse_in_header (fuse_kernel.h): the opcode, at the start of every request read from /dev/fuse. */
+    static final int IN_OPCODE = 4;
     // struct fuse_buf: { size_t size; enum fuse_buf_flags flags; void *mem; int fd; off_t pos; }
     static final int FUSE_BUF_SIZE = 40, FUSE_BUF_SIZE_FIELD = 0, FUSE_BUF_FLAGS = 8, FUSE_BUF_MEM = 16,
             FUSE_BUF_FD = 24, FUSE_BUF_POS = 32;

@@ -23,6 +23,7 @@ final class Session {
     private final LlConfig cfg;
     private final OpsTable table;
     private final List<Object> keep = new ArrayList<>();
+    private final RequestCounts counts = RequestCounts.fromProperty();
     private final CountDownLatch mounted = new CountDownLatch(1);
     private volatile Throwable failure;
 
@@ -105,6 +106,7 @@ final class Session {
             mounted.countDown();
             serveRequests(se);
             lib.fuse_session_unmount(se);
+            if (counts != null) counts.write();
         } catch (Throwable t) {
             failure = t;
             throw t;
@@ -148,6 +150,7 @@ final class Session {
                 int res = lib.fuse_session_receive_buf(se, fbuf);
                 if (res == -4) continue; // EINTR
                 if (res <= 0) break;
+                if (counts != null) counts.count(mem.getInt(Layout.IN_OPCODE));
                 lib.fuse_session_process_buf(se, fbuf);
             }
         } catch (Throwable t) {
