@@ -24,6 +24,7 @@ final class Session {
     private final OpsTable table;
     private final List<Object> keep = new ArrayList<>();
     private final RequestCounts counts = RequestCounts.fromProperty();
+    private final ReaderTurns turns;
     private final CountDownLatch mounted = new CountDownLatch(1);
     private volatile Throwable failure;
 
@@ -33,6 +34,7 @@ final class Session {
         this.ops = ops;
         this.cfg = cfg;
         this.table = buildTable(runtime, ops);
+        this.turns = cfg.readerTurns() && cfg.multiThreaded() && cfg.maxThreads() > 1 ? new ReaderTurns() : null;
     }
 
     private static OpsTable buildTable(Runtime runtime, LowLevelOps o) {
@@ -122,7 +124,8 @@ final class Session {
      * multi-threaded loop (fuse_session_loop_mt): its native threads enter the JVM through jnr's closures, which
      * cost 2-4x the server CPU of the single-threaded loop on a Java thread in the quick benchmark (a JVM
      * attach per callback is the likely cause); these workers are Java threads. The loop ends when the kernel says
-     * the mount is gone (ENODEV).
+     * the mount is gone (ENODEV). Which worker reads next is decided by {@link ReaderTurns} (unless
+     * -Dstrata.fuse.ll.readerTurns=false): one reads while the others park, unless a request may block.
      */
     private void serveRequests(Pointer se) throws InterruptedException {
         int n = cfg.multiThreaded() ? Math.max(1, cfg.maxThreads()) : 1;
@@ -145,18 +148,28 @@ final class Session {
         Pointer mem = Memory.allocateDirect(runtime, RECEIVE_BUFFER, false);
         try {
             while (lib.fuse_session_exited(se) == 0) {
+                if (turns != null && !turns.awaitTurn()) break;
                 fbuf.putPointer(Layout.FUSE_BUF_MEM, mem);
                 fbuf.putInt(Layout.FUSE_BUF_FLAGS, 0);
-                int res = lib.fuse_session_receive_buf(se, fbuf);
+                int res = -1;
+                int opcode = -1;
+                try {
+                    res = lib.fuse_session_receive_buf(se, fbuf);
+                    // a spliced request sits in a pipe, not in mem: its opcode is unknown (0)
+                    if (res > 0) opcode = (fbuf.getInt(Layout.FUSE_BUF_FLAGS) & Layout.FUSE_BUF_IS_FD) != 0 ? 0 : mem.getInt(Layout.IN_OPCODE);
+                } finally {
+                    if (turns != null) turns.received(opcode);
+                }
                 if (res == -4) continue; // EINTR
                 if (res <= 0) break;
-                if (counts != null) counts.count(mem.getInt(Layout.IN_OPCODE));
+                if (counts != null) counts.count(opcode);
                 lib.fuse_session_process_buf(se, fbuf);
             }
         } catch (Throwable t) {
             System.err.println("strata: FUSE worker " + Thread.currentThread().getName() + " ended: " + t);
         } finally {
             lib.fuse_session_exit(se); // the other workers end with their next read (ENODEV once unmounted)
+            if (turns != null) turns.close(); // or, parked, now
             keepAlive(mem);
         }
     }
