@@ -16,12 +16,7 @@ class ReaderTurnsTest {
     void aSecondWorkerWaitsWhileOneReadsAndReadsWhenARequestMayBlock() throws Exception {
         ReaderTurns turns = new ReaderTurns();
         assertTrue(turns.awaitTurn(), "nobody reads: the first worker reads at once");
-        Thread[] second = new Thread[1];
-        CompletableFuture<Boolean> secondTurn = CompletableFuture.supplyAsync(() -> {
-            second[0] = Thread.currentThread();
-            return turns.awaitTurn();
-        }, r -> new Thread(r, "second").start());
-        awaitParked(second);
+        CompletableFuture<Boolean> secondTurn = secondWorkerParked(turns);
         assertFalse(secondTurn.isDone(), "parked while the first reads");
         turns.received(READ); // the first got a read: the second reads in its place
         assertTrue(secondTurn.get(30, TimeUnit.SECONDS));
@@ -34,12 +29,7 @@ class ReaderTurnsTest {
     void closingReleasesAParkedWorker() throws Exception {
         ReaderTurns turns = new ReaderTurns();
         assertTrue(turns.awaitTurn());
-        Thread[] second = new Thread[1];
-        CompletableFuture<Boolean> secondTurn = CompletableFuture.supplyAsync(() -> {
-            second[0] = Thread.currentThread();
-            return turns.awaitTurn();
-        }, r -> new Thread(r, "second").start());
-        awaitParked(second);
+        CompletableFuture<Boolean> secondTurn = secondWorkerParked(turns);
         turns.close();
         assertFalse(secondTurn.get(30, TimeUnit.SECONDS));
     }
@@ -50,6 +40,17 @@ class ReaderTurnsTest {
         assertFalse(ReaderTurns.mayBlock(35)); // CREATE
         assertTrue(ReaderTurns.mayBlock(READ));
         assertTrue(ReaderTurns.mayBlock(0), "an unknown (spliced) request may block");
+    }
+
+    /** Starts a second worker that asks for its turn, and returns once it is parked. */
+    private static CompletableFuture<Boolean> secondWorkerParked(ReaderTurns turns) throws InterruptedException {
+        Thread[] second = new Thread[1];
+        CompletableFuture<Boolean> turn = CompletableFuture.supplyAsync(() -> {
+            second[0] = Thread.currentThread();
+            return turns.awaitTurn();
+        }, r -> new Thread(r, "second").start());
+        awaitParked(second);
+        return turn;
     }
 
     private static void awaitParked(Thread[] t) throws InterruptedException {
