@@ -10,17 +10,22 @@ import java.util.concurrent.locks.LockSupport;
  * to thread at each request, each a wake-up of a cold thread (benchmarks/RESULTS-union-perf.md: 2 workers cost more
  * server CPU than 1 on creates). Here a worker that has answered a request reads again only when no other worker is
  * reading, else it parks; one that starts a request that may block (data, listings, fsync, anything that may copy up)
- * first wakes a parked worker to read in its place, so concurrent reads are still served in parallel.
+ * first wakes a parked worker to read in its place, and goes back to reading itself when done (no parking after such a
+ * request), so while requests that may block come in, every worker reads, as without turns, and concurrent reads are
+ * still served in parallel.
  */
 final class ReaderTurns {
     private final AtomicInteger reading = new AtomicInteger();
     private final ConcurrentLinkedDeque<Thread> parked = new ConcurrentLinkedDeque<>();
     private volatile boolean closed;
 
-    /** Before reading: waits while another worker reads. False once the session is ending. */
-    boolean awaitTurn() {
+    /**
+     * Before reading: waits while another worker reads, unless this worker's last request was one that may block.
+     * False once the session is ending.
+     */
+    boolean awaitTurn(boolean lastMayBlock) {
         Thread self = Thread.currentThread();
-        if (reading.get() > 0 && !closed) {
+        if (!lastMayBlock && reading.get() > 0 && !closed) {
             parked.add(self);
             if (reading.get() == 0) parked.remove(self); // the reader took a request meanwhile: read in its place
             while (parked.contains(self) && !closed) LockSupport.park(this);
@@ -30,13 +35,18 @@ final class ReaderTurns {
         return !closed;
     }
 
-    /** After reading (a request with this opcode, or -1 for none): hands the reading on if the request may block. */
-    void received(int opcode) {
+    /**
+     * After reading a request (opcode and length from its header; opcode -1: none): hands the reading on if the request
+     * may block, and says so.
+     */
+    boolean received(int opcode, int length) {
         reading.decrementAndGet();
-        if (opcode >= 0 && mayBlock(opcode) && reading.get() == 0) {
+        if (opcode < 0 || !mayBlock(opcode, length)) return false;
+        if (reading.get() == 0) {
             Thread next = parked.poll();
             if (next != null) LockSupport.unpark(next);
         }
+        return true;
     }
 
     /** The session is ending: every parked worker returns from {@link #awaitTurn} with false. */
@@ -45,11 +55,16 @@ final class ReaderTurns {
         for (Thread t : parked) LockSupport.unpark(t);
     }
 
+    /** Small writes land in the page cache; above this a write may wait for the disk. */
+    static final int SMALL_WRITE = 64 << 10;
+
     /**
-     * Requests answered from memory or with a syscall or two on metadata are quick; everything else (reads and writes,
-     * listings, fsync, opens and attribute changes that may copy a file up, renames, links) may take long.
+     * Requests answered from memory or with a syscall or two on metadata are quick, and so are small writes; everything
+     * else (reads, large writes, listings, fsync, opens and attribute changes that may copy a file up, renames, links)
+     * may take long. length is the whole request's (fuse_in_header.len).
      */
-    static boolean mayBlock(int opcode) {
+    static boolean mayBlock(int opcode, int length) {
+        if (opcode == 16 /* WRITE */) return length > SMALL_WRITE;
         return switch (opcode) {
             case 1 /* LOOKUP */, 2 /* FORGET */, 3 /* GETATTR */, 5 /* READLINK */, 6 /* SYMLINK */, 8 /* MKNOD */,
                  9 /* MKDIR */, 10 /* UNLINK */, 17 /* STATFS */, 18 /* RELEASE */, 22 /* GETXATTR */,

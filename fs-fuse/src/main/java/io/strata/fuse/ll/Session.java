@@ -147,8 +147,9 @@ final class Session {
         Pointer fbuf = Memory.allocateDirect(runtime, Layout.FUSE_BUF_SIZE, true);
         Pointer mem = Memory.allocateDirect(runtime, RECEIVE_BUFFER, false);
         try {
+            boolean lastMayBlock = false;
             while (lib.fuse_session_exited(se) == 0) {
-                if (turns != null && !turns.awaitTurn()) break;
+                if (turns != null && !turns.awaitTurn(lastMayBlock)) break;
                 fbuf.putPointer(Layout.FUSE_BUF_MEM, mem);
                 fbuf.putInt(Layout.FUSE_BUF_FLAGS, 0);
                 int res = -1;
@@ -158,7 +159,7 @@ final class Session {
                     // a spliced request sits in a pipe, not in mem: its opcode is unknown (0)
                     if (res > 0) opcode = (fbuf.getInt(Layout.FUSE_BUF_FLAGS) & Layout.FUSE_BUF_IS_FD) != 0 ? 0 : mem.getInt(Layout.IN_OPCODE);
                 } finally {
-                    if (turns != null) turns.received(opcode);
+                    if (turns != null) lastMayBlock = turns.received(opcode, res);
                 }
                 if (res == -4) continue; // EINTR
                 if (res <= 0) break;

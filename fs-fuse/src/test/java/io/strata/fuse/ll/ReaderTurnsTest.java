@@ -15,20 +15,21 @@ class ReaderTurnsTest {
     @Test
     void aSecondWorkerWaitsWhileOneReadsAndReadsWhenARequestMayBlock() throws Exception {
         ReaderTurns turns = new ReaderTurns();
-        assertTrue(turns.awaitTurn(), "nobody reads: the first worker reads at once");
+        assertTrue(turns.awaitTurn(false), "nobody reads: the first worker reads at once");
         CompletableFuture<Boolean> secondTurn = secondWorkerParked(turns);
         assertFalse(secondTurn.isDone(), "parked while the first reads");
-        turns.received(READ); // the first got a read: the second reads in its place
+        assertTrue(turns.received(READ, 80)); // the first got a read: the second reads in its place
         assertTrue(secondTurn.get(30, TimeUnit.SECONDS));
-        turns.received(GETATTR);
+        assertTrue(turns.awaitTurn(true), "after a request that may block, a worker reads beside the other at once");
+        assertFalse(turns.received(GETATTR, 56));
         turns.close();
-        assertFalse(turns.awaitTurn(), "no turns once the session ends");
+        assertFalse(turns.awaitTurn(false), "no turns once the session ends");
     }
 
     @Test
     void closingReleasesAParkedWorker() throws Exception {
         ReaderTurns turns = new ReaderTurns();
-        assertTrue(turns.awaitTurn());
+        assertTrue(turns.awaitTurn(false));
         CompletableFuture<Boolean> secondTurn = secondWorkerParked(turns);
         turns.close();
         assertFalse(secondTurn.get(30, TimeUnit.SECONDS));
@@ -36,10 +37,12 @@ class ReaderTurnsTest {
 
     @Test
     void quickRequestsAreNotHandedOn() {
-        assertFalse(ReaderTurns.mayBlock(GETATTR));
-        assertFalse(ReaderTurns.mayBlock(35)); // CREATE
-        assertTrue(ReaderTurns.mayBlock(READ));
-        assertTrue(ReaderTurns.mayBlock(0), "an unknown (spliced) request may block");
+        assertFalse(ReaderTurns.mayBlock(GETATTR, 56));
+        assertFalse(ReaderTurns.mayBlock(35, 60)); // CREATE
+        assertFalse(ReaderTurns.mayBlock(16, 4096 + 80), "a small write");
+        assertTrue(ReaderTurns.mayBlock(16, (1 << 20) + 80), "a large write");
+        assertTrue(ReaderTurns.mayBlock(READ, 80));
+        assertTrue(ReaderTurns.mayBlock(0, 80), "an unknown (spliced) request may block");
     }
 
     /** Starts a second worker that asks for its turn, and returns once it is parked. */
@@ -47,7 +50,7 @@ class ReaderTurnsTest {
         Thread[] second = new Thread[1];
         CompletableFuture<Boolean> turn = CompletableFuture.supplyAsync(() -> {
             second[0] = Thread.currentThread();
-            return turns.awaitTurn();
+            return turns.awaitTurn(false);
         }, r -> new Thread(r, "second").start());
         awaitParked(second);
         return turn;
