@@ -30,7 +30,7 @@ public class FuseMountTest {
     @TempDir
     protected Path base;
     protected Path mnt;
-    FuseMount mount;
+    protected FuseMount mount;
 
     @BeforeEach
     protected void mount() throws Exception {

@@ -94,7 +94,9 @@ public final class CopyUp {
             removeQuietly(ufs, tmp);
             throw e;
         }
-        lookup.invalidate(n.path());
+        // a copied-up directory is new and empty in the upper and carries no markers: what is cached below it holds
+        if (st.isDir()) lookup.invalidateNode(n.path());
+        else lookup.invalidate(n.path());
         if (!st.isDir() && st.nlink() > 1) linkOtherNames(n, src);
         return lookup.resolve(n.path());
     }

@@ -68,6 +68,11 @@ public final class InodeNumbers {
         return compose(st.dev(), st.ino());
     }
 
+    /** The union just made this upper object: it was copied from nothing, so it has no origin to read. */
+    public void created(Stat upper) {
+        inherited.put(upper.ino(), NONE);
+    }
+
     /** An upper inode went away (unlink, rmdir, replaced by rename): its number may be reused for another object. */
     public void forget(Stat upper) {
         if (upper != null) inherited.remove(upper.ino());

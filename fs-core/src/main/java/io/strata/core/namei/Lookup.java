@@ -52,8 +52,34 @@ public final class Lookup {
         if (below != null) for (String child : below) invalidate(child);
     }
 
+    /**
+     * Forgets the node at path but keeps what is cached below it: for a change that alters the node and none of its
+     * descendants' resolution (a lower directory copied up: the new upper directory is empty and has no markers, so
+     * every name below it resolves as before).
+     */
+    public void invalidateNode(String path) {
+        cache.remove(path);
+    }
+
     private void remember(String path, Node n, long seq) {
         if ((seq & 1) != 0 || changes.get() != seq) return;
+        put(path, n);
+        if (changes.get() != seq) cache.remove(path, n);
+    }
+
+    /**
+     * A change (under the union's namespace lock) just made a regular file in the upper layer at a name that was free
+     * in the union, with no overlay xattrs: caches the node a lookup would now resolve (an upper-only file), so the
+     * caller's next question needs no lookup.
+     */
+    public Node created(String path, Stat upper) {
+        Node n = new Node(path, upper, List.of(), path, false);
+        invalidate(path);
+        put(path, n);
+        return n;
+    }
+
+    private void put(String path, Node n) {
         if (cache.size() >= CACHE_MAX) {
             cache.clear();
             children.clear();
@@ -64,7 +90,6 @@ public final class Lookup {
             if (!children.computeIfAbsent(Paths.parent(p), k -> ConcurrentHashMap.newKeySet()).add(p)) break;
         }
         cache.put(path, n);
-        if (changes.get() != seq) cache.remove(path, n);
     }
 
     public Node root() throws FsException {

@@ -13,11 +13,22 @@ public final class UnionFile implements AutoCloseable {
     private final LayerFile file;
     private final long ino;
     private final boolean writable;
+    private final boolean created;
 
     UnionFile(LayerFile file, long ino, boolean writable) {
+        this(file, ino, writable, false);
+    }
+
+    UnionFile(LayerFile file, long ino, boolean writable, boolean created) {
         this.file = file;
         this.ino = ino;
         this.writable = writable;
+        this.created = created;
+    }
+
+    /** True when the open that made this file created it: then {@link #stat} is its union attributes in full. */
+    public boolean created() {
+        return created;
     }
 
     public int read(Pointer buf, long size, long offset) throws FsException {

@@ -11,6 +11,7 @@ import io.strata.core.inode.LinkCount;
 import io.strata.core.layer.DirLayer;
 import io.strata.core.layer.LayerStack;
 import io.strata.core.layer.Paths;
+import io.strata.core.layerfs.LayerFile;
 import io.strata.core.layerfs.LayerFs;
 import io.strata.core.namei.Lookup;
 import io.strata.core.namei.Node;
@@ -217,7 +218,11 @@ public final class UnionFs {
         return new UnionFile(layers.lower(h.layer()).open(h.rel(), lowerFlags, 0), inodes.of(n), false);
     }
 
-    /** open(O_CREAT): creates the file unless it exists (EEXIST with O_EXCL), then opens it. */
+    /**
+     * open(O_CREAT): creates the file unless it exists (EEXIST with O_EXCL), then opens it. A new file is opened by the
+     * call that creates it and enters the lookup cache as made, so a create costs no second open and no re-lookup;
+     * {@link UnionFile#created()} tells the caller its fstat is the union's attributes.
+     */
     public UnionFile create(String path, int flags, int mode, Caller caller) throws FsException {
         return change(() -> {
             Node parent = parentDir(path);
@@ -226,10 +231,16 @@ public final class UnionFs {
                 if ((flags & Host.O_EXCL) != 0) throw new FsException(Errno.EEXIST, path);
                 return open(path, flags & ~Host.O_CREAT);
             }
-            createObject(parent, path, Stat.S_IFREG | (mode & 07777), 0, null, caller);
-            Node n = lookup.resolve(path);
             int openFlags = flags & ~(Host.O_CREAT | Host.O_EXCL | Host.O_TRUNC | Host.O_NOCTTY);
-            return new UnionFile(upper().open(path, openFlags, 0), inodes.of(n), true);
+            LayerFile f = createObject(parent, path, Stat.S_IFREG | (mode & 07777), 0, null, caller, openFlags);
+            try {
+                Stat st = f.stat();
+                inodes.created(st);
+                return new UnionFile(f, inodes.of(lookup.created(path, st)), true, true);
+            } catch (FsException | RuntimeException e) {
+                f.close();
+                throw e;
+            }
         });
     }
 
@@ -252,8 +263,11 @@ public final class UnionFs {
     private void createNew(String path, int mode, long rdev, String linkTarget, Caller caller) throws FsException {
         Node parent = parentDir(path);
         if (lookup.child(parent, Paths.name(path)) != null) throw new FsException(Errno.EEXIST, path);
-        createObject(parent, path, mode, rdev, linkTarget, caller);
+        createObject(parent, path, mode, rdev, linkTarget, caller, NOT_OPENED);
     }
+
+    /** createObject's openFlags when the caller does not want the new regular file open. */
+    private static final int NOT_OPENED = -1;
 
     private Node parentDir(String path) throws FsException {
         if (path.isEmpty()) throw new FsException(Errno.EEXIST, "/");
@@ -272,10 +286,11 @@ public final class UnionFs {
     /**
      * Creates a new object at a name that is free in the union. If the upper layer holds a whiteout there, the object
      * is built in the work directory and swapped in (a directory made over a whiteout is opaque, so the deleted lower
-     * directory stays deleted).
+     * directory stays deleted). A regular file is created by open(O_CREAT|O_EXCL|openFlags), and that open file is
+     * returned unless openFlags is NOT_OPENED (then, and for other types, null).
      */
-    private void createObject(Node parent, String path, int mode, long rdev, String linkTarget, Caller caller)
-            throws FsException {
+    private LayerFile createObject(Node parent, String path, int mode, long rdev, String linkTarget, Caller caller,
+                                   int openFlags) throws FsException {
         DirLayer upper = upper();
         parent = copyUp.dir(parent);
         String dst = upper.host(path);
@@ -292,8 +307,17 @@ public final class UnionFs {
         if (type == Stat.S_IFDIR && parentSetgid) perms |= Stat.S_ISGID; // inherited, as in any setgid directory
         if (type != Stat.S_IFDIR && caller.uid() != 0 && caller.gid() != gid) perms &= ~Stat.S_ISGID; // inode_init_owner
         String at = overWhiteout ? upper.newTemp() : dst;
+        LayerFile opened = null;
         try {
-            makeNode(ufs, at, type | perms, rdev, linkTarget);
+            if (type == Stat.S_IFREG) {
+                opened = ufs.open(at, Host.O_CREAT | Host.O_EXCL | (openFlags == NOT_OPENED ? Host.O_WRONLY : openFlags), perms);
+                if (openFlags == NOT_OPENED) {
+                    opened.close();
+                    opened = null;
+                }
+            } else {
+                makeNode(ufs, at, type | perms, rdev, linkTarget);
+            }
             if (caller.uid() != 0 || gid != 0) ufs.lchown(at, caller.uid(), gid);
             // chown clears set-id bits, and mkdir takes S_ISGID from its host parent only: set the final mode last
             if (type != Stat.S_IFLNK && (perms & 07000) != 0) ufs.chmod(at, perms);
@@ -310,7 +334,9 @@ public final class UnionFs {
                 if (type == Stat.S_IFDIR) ufs.setxattr(dst, OverlayXattrs.OPAQUE, OverlayXattrs.YES, 0);
                 ufs.unlink(upper.host(Paths.join(parent.path(), Whiteouts.ociWhiteoutFor(Paths.name(path)))));
             }
-        } catch (FsException e) {
+            return opened;
+        } catch (FsException | RuntimeException e) {
+            if (opened != null) opened.close();
             if (overWhiteout) CopyUp.removeQuietly(ufs, at);
             throw e;
         } finally {
@@ -322,7 +348,6 @@ public final class UnionFs {
         switch (mode & Stat.S_IFMT) {
             case Stat.S_IFDIR -> fs.mkdir(path, mode & 07777);
             case Stat.S_IFLNK -> fs.symlink(linkTarget, path);
-            case Stat.S_IFREG -> fs.open(path, Host.O_WRONLY | Host.O_CREAT | Host.O_EXCL, mode & 07777).close();
             default -> fs.mknod(path, mode, rdev);
         }
     }
@@ -370,13 +395,13 @@ public final class UnionFs {
     private void remove(Node n) throws FsException {
         DirLayer upper = upper();
         Node parent = copyUp.dir(lookup.resolve(Paths.parent(n.path())));
-        boolean needWhiteout = lookup.lowerPositive(parent, Paths.name(n.path()));
         String dst = upper.host(n.path());
         lookup.invalidate(n.path());
-        if (!n.inUpper()) {
+        if (!n.inUpper()) { // a lower object shows at this name: it needs the whiteout without asking the lowers again
             upper.makeWhiteout(n.path());
             return;
         }
+        boolean needWhiteout = lookup.lowerPositive(parent, Paths.name(n.path()));
         inodes.forget(n.upper());
         if (needWhiteout) {
             String tmp = upper.newTemp();

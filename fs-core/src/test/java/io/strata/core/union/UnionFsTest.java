@@ -335,4 +335,51 @@ class UnionFsTest {
         assertEquals(1000, l.uid());
         assertEquals("target", fs.readlink("d/l"));
     }
+
+    @Test
+    void aCreatedFileIsOpenAsCreatedAndItsStatIsTheUnionsAttributes() throws Exception {
+        l1.file("d/gone", "lower").file("d/keep", "k");
+        UnionFs fs = union();
+        fs.unlink("d/gone"); // a whiteout now: the next create replaces it through the work directory
+        for (String name : new String[]{"d/fresh", "d/gone"}) {
+            try (UnionFile f = fs.create(name, Host.O_RDWR | Host.O_CREAT | Host.O_EXCL, 0640, new Caller(1000, 1001))) {
+                assertTrue(f.created());
+                byte[] b = "new".getBytes(StandardCharsets.UTF_8);
+                f.write(b, b.length, 0);
+                Stat open = f.stat(), named = fs.getattr(name);
+                assertEquals(named.ino(), open.ino(), name);
+                assertEquals(named.mode(), open.mode(), name);
+                assertEquals(1000, open.uid(), name);
+                assertEquals(1001, open.gid(), name);
+                assertEquals(3, named.size(), name);
+            }
+            assertEquals("new", read(fs, name));
+        }
+        assertTrue(Host.lstat(upper.path("d/gone").toString()).isRegular(), "the whiteout was replaced");
+        try (UnionFile f = fs.create("d/keep", Host.O_RDWR | Host.O_CREAT, 0600, Caller.ROOT)) {
+            assertFalse(f.created(), "an existing file is opened, not created");
+        }
+        assertEquals("fresh,gone,keep", sorted(fs.readdir("d")));
+        assertEquals(fs.getattr("d/fresh").ino(), union().getattr("d/fresh").ino(), "after a remount too");
+    }
+
+    @Test
+    void namesBelowACopiedUpDirectoryResolveAsBefore() throws Exception {
+        l1.file("d/a", "a").file("d/sub/x", "x");
+        l2.file("d/b", "b").file("d/a", "hidden");
+        UnionFs fs = union();
+        assertEquals("a", read(fs, "d/a")); // resolved and cached while d is only in the lowers
+        fs.getattr("d/b");
+        fs.getattr("d/sub/x");
+        fs.unlink("d/a"); // copies d up, then leaves a whiteout
+        assertEquals(Errno.ENOENT, errnoOf(() -> fs.getattr("d/a")));
+        assertEquals("b", read(fs, "d/b"));
+        fs.unlink("d/b");
+        fs.unlink("d/sub/x");
+        fs.rmdir("d/sub");
+        assertEquals("", sorted(fs.readdir("d")));
+        assertTrue(Host.lstat(upper.path("d/b").toString()).isCharDevice());
+        assertTrue(Host.lstat(upper.path("d/sub").toString()).isCharDevice());
+        assertEquals("", sorted(union().readdir("d")), "after a remount too");
+    }
 }

@@ -44,9 +44,13 @@ final class Layout {
     // struct fuse_args: { int argc; char **argv; int allocated; }
     static final int ARGS_SIZE = 24, ARGS_ARGC = 0, ARGS_ARGV = 8, ARGS_ALLOCATED = 16;
 
+    /** struct fuse_in_header (fuse_kernel.h): the opcode, at the start of every request read from /dev/fuse. */
+    static final int IN_OPCODE = 4;
     // struct fuse_buf: { size_t size; enum fuse_buf_flags flags; void *mem; int fd; off_t pos; }
     static final int FUSE_BUF_SIZE = 40, FUSE_BUF_SIZE_FIELD = 0, FUSE_BUF_FLAGS = 8, FUSE_BUF_MEM = 16,
             FUSE_BUF_FD = 24, FUSE_BUF_POS = 32;
+    /** enum fuse_buf_flags: the data is in the fd (a spliced request), not in mem. */
+    static final int FUSE_BUF_IS_FD = 1 << 1;
 
     // struct fuse_forget_data: { uint64_t ino; uint64_t nlookup; }
     static final int FORGET_SIZE = 16;

@@ -11,10 +11,12 @@ import java.util.List;
  * user's -o entry_timeout=/attr_timeout=/negative_timeout= (seconds) and system properties override them:
  * strata.fuse.threads=multi|single, strata.fuse.ll.maxThreads, strata.fuse.ll.maxWrite (bytes),
  * strata.fuse.ll.readdirplus=auto|always|off, strata.fuse.ll.splice=none|write|read|both,
- * strata.fuse.ll.cacheDirs=true|false (the kernel keeps directory listings across opens).
+ * strata.fuse.ll.cacheDirs=true|false (the kernel keeps directory listings across opens),
+ * strata.fuse.ll.readerTurns=true|false (one worker reads /dev/fuse at a time, see {@link ReaderTurns}).
  */
 record LlConfig(double entryTimeout, double attrTimeout, double negativeTimeout, boolean multiThreaded,
-                int maxThreads, int maxWrite, String readdirplus, String splice, boolean cacheDirs, boolean debug) {
+                int maxThreads, int maxWrite, String readdirplus, String splice, boolean cacheDirs, boolean debug,
+                boolean readerTurns) {
 
     static final double DEFAULT_TIMEOUT = 86400;
 
@@ -48,7 +50,8 @@ record LlConfig(double entryTimeout, double attrTimeout, double negativeTimeout,
                 Integer.getInteger("strata.fuse.ll.maxThreads", 2), maxWrite,
                 System.getProperty("strata.fuse.ll.readdirplus", "always"),
                 System.getProperty("strata.fuse.ll.splice", "none"),
-                Boolean.parseBoolean(System.getProperty("strata.fuse.ll.cacheDirs", "true")), o.debug());
+                Boolean.parseBoolean(System.getProperty("strata.fuse.ll.cacheDirs", "true")), o.debug(),
+                Boolean.parseBoolean(System.getProperty("strata.fuse.ll.readerTurns", "true")));
     }
 
     /**

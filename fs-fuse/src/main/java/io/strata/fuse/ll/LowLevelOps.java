@@ -503,7 +503,7 @@ final class LowLevelOps {
             Stat st;
             numbers.readLock().lock();
             try {
-                st = fs.getattr(path);
+                st = f.created() ? f.stat() : fs.getattr(path); // a new file's fstat is all its attributes
                 n = nodes.remember(p, name, st);
             } catch (FsException | RuntimeException e) {
                 f.close();

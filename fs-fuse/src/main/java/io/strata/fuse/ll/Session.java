@@ -23,6 +23,8 @@ final class Session {
     private final LlConfig cfg;
     private final OpsTable table;
     private final List<Object> keep = new ArrayList<>();
+    private final RequestCounts counts = RequestCounts.fromProperty();
+    private final ReaderTurns turns;
     private final CountDownLatch mounted = new CountDownLatch(1);
     private volatile Throwable failure;
 
@@ -32,6 +34,7 @@ final class Session {
         this.ops = ops;
         this.cfg = cfg;
         this.table = buildTable(runtime, ops);
+        this.turns = cfg.readerTurns() && cfg.multiThreaded() && cfg.maxThreads() > 1 ? new ReaderTurns() : null;
     }
 
     private static OpsTable buildTable(Runtime runtime, LowLevelOps o) {
@@ -105,6 +108,7 @@ final class Session {
             mounted.countDown();
             serveRequests(se);
             lib.fuse_session_unmount(se);
+            if (counts != null) counts.write();
         } catch (Throwable t) {
             failure = t;
             throw t;
@@ -120,7 +124,8 @@ final class Session {
      * multi-threaded loop (fuse_session_loop_mt): its native threads enter the JVM through jnr's closures, which
      * cost 2-4x the server CPU of the single-threaded loop on a Java thread in the quick benchmark (a JVM
      * attach per callback is the likely cause); these workers are Java threads. The loop ends when the kernel says
-     * the mount is gone (ENODEV).
+     * the mount is gone (ENODEV). Which worker reads next is decided by {@link ReaderTurns} (unless
+     * -Dstrata.fuse.ll.readerTurns=false): one reads while the others park, unless a request may block.
      */
     private void serveRequests(Pointer se) throws InterruptedException {
         int n = cfg.multiThreaded() ? Math.max(1, cfg.maxThreads()) : 1;
@@ -142,18 +147,30 @@ final class Session {
         Pointer fbuf = Memory.allocateDirect(runtime, Layout.FUSE_BUF_SIZE, true);
         Pointer mem = Memory.allocateDirect(runtime, RECEIVE_BUFFER, false);
         try {
+            boolean lastMayBlock = false;
             while (lib.fuse_session_exited(se) == 0) {
+                if (turns != null && !turns.awaitTurn(lastMayBlock)) break;
                 fbuf.putPointer(Layout.FUSE_BUF_MEM, mem);
                 fbuf.putInt(Layout.FUSE_BUF_FLAGS, 0);
-                int res = lib.fuse_session_receive_buf(se, fbuf);
+                int res = -1;
+                int opcode = -1;
+                try {
+                    res = lib.fuse_session_receive_buf(se, fbuf);
+                    // a spliced request sits in a pipe, not in mem: its opcode is unknown (0)
+                    if (res > 0) opcode = (fbuf.getInt(Layout.FUSE_BUF_FLAGS) & Layout.FUSE_BUF_IS_FD) != 0 ? 0 : mem.getInt(Layout.IN_OPCODE);
+                } finally {
+                    if (turns != null) lastMayBlock = turns.received(opcode, res);
+                }
                 if (res == -4) continue; // EINTR
                 if (res <= 0) break;
+                if (counts != null) counts.count(opcode);
                 lib.fuse_session_process_buf(se, fbuf);
             }
         } catch (Throwable t) {
             System.err.println("strata: FUSE worker " + Thread.currentThread().getName() + " ended: " + t);
         } finally {
             lib.fuse_session_exit(se); // the other workers end with their next read (ENODEV once unmounted)
+            if (turns != null) turns.close(); // or, parked, now
             keepAlive(mem);
         }
     }

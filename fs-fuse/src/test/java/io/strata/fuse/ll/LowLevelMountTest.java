@@ -264,4 +264,27 @@ class LowLevelMountTest extends FuseMountTest {
         if (!failures.isEmpty()) throw new AssertionError(failures.size() + " failures, first: " + failures.get(0), failures.get(0));
         assertEquals(List.of("d", "etc", "old", "w0", "w1", "w2"), ls(mnt));
     }
+
+    @Test
+    void countsRequestsByOpcodeWhenAsked() throws Exception {
+        mount.close();
+        Path counts = base.resolve("counts.txt");
+        System.setProperty("strata.fuse.ll.requestCounts", counts.toString());
+        try {
+            mount = io.strata.fuse.FuseMount.start(io.strata.core.testing.Unions.open(base, 2, true, ""),
+                    io.strata.core.options.MountOptions.parse(List.of(io.strata.core.testing.Unions.options(base, 2, true, ""))),
+                    mnt, "test");
+        } finally {
+            System.clearProperty("strata.fuse.ll.requestCounts");
+        }
+        for (int i = 0; i < 3; i++) Files.writeString(mnt.resolve("new" + i), "x", StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        Files.delete(mnt.resolve("old"));
+        assertFalse(Files.exists(counts), "written when the session ends");
+        mount.close();
+        List<String> lines = Files.readAllLines(counts);
+        assertTrue(lines.contains("CREATE 3"), lines.toString());
+        assertTrue(lines.contains("UNLINK 1"), lines.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("INIT ")), lines.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("WRITE [3-9]")), lines.toString());
+    }
 }
