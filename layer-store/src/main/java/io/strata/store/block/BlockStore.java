@@ -188,7 +188,7 @@ public final class BlockStore implements AutoCloseable {
         Records.Snapshot s = snapshot(container, snap);
         Head h = head(container);
         viewers.merge(s.gen(), 1, Integer::sum);
-        return new BlockLayer(db, map, inos, h, catalog.chain(s.gen()), () -> closeView(s.gen()));
+        return new BlockLayer(db, map, inos, h, catalog.chain(s.gen()).cached(), () -> closeView(s.gen()));
     }
 
     private synchronized void closeView(long gen) {

@@ -3,10 +3,7 @@ package io.strata.store.block.inode;
 import io.strata.core.errno.Errno;
 import io.strata.core.errno.FsException;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
@@ -73,97 +70,96 @@ public final class Inode {
     }
 
     public byte[] encode() {
-        try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(96);
-            DataOutputStream o = new DataOutputStream(bytes);
-            o.writeByte(KIND);
-            o.writeByte(FORMAT);
-            o.writeByte((opaque ? F_OPAQUE : 0) | (inline != null ? F_INLINE : 0) | (origin != null ? F_ORIGIN : 0));
-            o.writeInt(mode);
-            o.writeInt(uid);
-            o.writeInt(gid);
-            o.writeLong(nlink);
-            o.writeLong(rdev);
-            o.writeLong(size);
-            o.writeLong(atimeSec);
-            o.writeInt(atimeNsec);
-            o.writeLong(mtimeSec);
-            o.writeInt(mtimeNsec);
-            o.writeLong(ctimeSec);
-            o.writeInt(ctimeNsec);
-            o.writeLong(parent);
-            writeString(o, name == null ? "" : name);
-            if (inline != null) {
-                o.writeInt(inline.length);
-                o.write(inline);
-            }
-            if (origin != null) {
-                writeString(o, origin);
-                o.writeLong(originLimit);
-            }
-            o.writeShort(xattrs.size());
-            for (Map.Entry<String, byte[]> x : xattrs.entrySet()) {
-                writeString(o, x.getKey());
-                o.writeInt(x.getValue().length);
-                o.write(x.getValue());
-            }
-            return bytes.toByteArray();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        byte[] nameB = utf8(name == null ? "" : name), originB = origin == null ? null : utf8(origin);
+        int len = 3 + 3 * 4 + 3 * 8 + 3 * 12 + 8 + 2 + nameB.length + (inline != null ? 4 + inline.length : 0)
+                + (originB != null ? 2 + originB.length + 8 : 0) + 2;
+        byte[][] xk = new byte[xattrs.size()][];
+        int i = 0;
+        for (Map.Entry<String, byte[]> x : xattrs.entrySet()) {
+            xk[i] = utf8(x.getKey());
+            len += 2 + xk[i++].length + 4 + x.getValue().length;
         }
+        ByteBuffer o = ByteBuffer.allocate(len); // big-endian, as DataOutputStream wrote it before
+        o.put(KIND).put(FORMAT);
+        o.put((byte) ((opaque ? F_OPAQUE : 0) | (inline != null ? F_INLINE : 0) | (origin != null ? F_ORIGIN : 0)));
+        o.putInt(mode).putInt(uid).putInt(gid).putLong(nlink).putLong(rdev).putLong(size);
+        o.putLong(atimeSec).putInt(atimeNsec).putLong(mtimeSec).putInt(mtimeNsec).putLong(ctimeSec).putInt(ctimeNsec);
+        o.putLong(parent);
+        putBytes(o, nameB);
+        if (inline != null) o.putInt(inline.length).put(inline);
+        if (originB != null) {
+            putBytes(o, originB);
+            o.putLong(originLimit);
+        }
+        o.putShort((short) xattrs.size());
+        i = 0;
+        for (byte[] v : xattrs.values()) {
+            putBytes(o, xk[i++]);
+            o.putInt(v.length).put(v);
+        }
+        return o.array();
+    }
+
+    /** The mode of an encoded inode, without decoding the rest. */
+    public static int modeOf(long ino, byte[] v) throws FsException {
+        if (v.length < 7 || v[0] != KIND || v[1] != FORMAT) throw new FsException(Errno.EIO, "corrupt inode " + ino);
+        return ByteBuffer.wrap(v, 3, 4).getInt();
     }
 
     public static Inode decode(long ino, byte[] v) throws FsException {
         try {
-            DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(v));
-            if (in.readByte() != KIND || in.readByte() != FORMAT) throw new IOException("bad kind/format");
-            int flags = in.readByte();
+            ByteBuffer in = ByteBuffer.wrap(v);
+            if (in.get() != KIND || in.get() != FORMAT) throw new IllegalArgumentException("bad kind/format");
+            int flags = in.get();
             Inode n = new Inode(ino);
             n.opaque = (flags & F_OPAQUE) != 0;
-            n.mode = in.readInt();
-            n.uid = in.readInt();
-            n.gid = in.readInt();
-            n.nlink = in.readLong();
-            n.rdev = in.readLong();
-            n.size = in.readLong();
-            n.atimeSec = in.readLong();
-            n.atimeNsec = in.readInt();
-            n.mtimeSec = in.readLong();
-            n.mtimeNsec = in.readInt();
-            n.ctimeSec = in.readLong();
-            n.ctimeNsec = in.readInt();
-            n.parent = in.readLong();
-            n.name = readString(in);
+            n.mode = in.getInt();
+            n.uid = in.getInt();
+            n.gid = in.getInt();
+            n.nlink = in.getLong();
+            n.rdev = in.getLong();
+            n.size = in.getLong();
+            n.atimeSec = in.getLong();
+            n.atimeNsec = in.getInt();
+            n.mtimeSec = in.getLong();
+            n.mtimeNsec = in.getInt();
+            n.ctimeSec = in.getLong();
+            n.ctimeNsec = in.getInt();
+            n.parent = in.getLong();
+            n.name = getString(in);
             if ((flags & F_INLINE) != 0) {
-                n.inline = new byte[in.readInt()];
-                in.readFully(n.inline);
+                n.inline = new byte[in.getInt()];
+                in.get(n.inline);
             }
             if ((flags & F_ORIGIN) != 0) {
-                n.origin = readString(in);
-                n.originLimit = in.readLong();
+                n.origin = getString(in);
+                n.originLimit = in.getLong();
             }
-            int nx = in.readUnsignedShort();
+            int nx = Short.toUnsignedInt(in.getShort());
             for (int i = 0; i < nx; i++) {
-                String k = readString(in);
-                byte[] val = new byte[in.readInt()];
-                in.readFully(val);
+                String k = getString(in);
+                byte[] val = new byte[in.getInt()];
+                in.get(val);
                 n.xattrs.put(k, val);
             }
             return n;
-        } catch (IOException e) {
-            throw new FsException(Errno.EIO, "corrupt inode " + ino + ": " + e.getMessage());
+        } catch (RuntimeException e) { // BufferUnderflowException, NegativeArraySizeException, ...
+            throw new FsException(Errno.EIO, "corrupt inode " + ino + ": " + e);
         }
     }
 
-    private static void writeString(DataOutputStream o, String s) throws IOException {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        o.writeShort(b.length);
-        o.write(b);
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static String readString(DataInputStream in) throws IOException {
-        byte[] b = new byte[in.readUnsignedShort()];
-        in.readFully(b);
-        return new String(b, StandardCharsets.UTF_8);
+    private static void putBytes(ByteBuffer o, byte[] b) {
+        o.putShort((short) b.length).put(b);
+    }
+
+    private static String getString(ByteBuffer in) {
+        int n = Short.toUnsignedInt(in.getShort());
+        String s = new String(in.array(), in.position(), n, StandardCharsets.UTF_8);
+        in.position(in.position() + n);
+        return s;
     }
 }

@@ -29,6 +29,13 @@ public final class Inodes {
         return n;
     }
 
+    /** ENOENT or ENOTDIR unless ino is a directory; reads only the type from the record. */
+    public static void checkDir(StoreDb db, Chain chain, long ino) throws FsException {
+        byte[] v = chain.get(db, db.inodes, Keys.inode(0, ino));
+        if (v == null) throw new FsException(Errno.ENOENT, "inode " + ino);
+        if ((Inode.modeOf(ino, v) & Inode.S_IFMT) != Inode.S_IFDIR) throw new FsException(Errno.ENOTDIR, "inode " + ino);
+    }
+
     public static void put(Txn t, Chain chain, Inode n) throws FsException {
         t.put(t.db().inodes, Keys.inode(chain.head(), n.ino), n.encode());
     }

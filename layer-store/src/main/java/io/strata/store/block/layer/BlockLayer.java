@@ -66,8 +66,9 @@ public final class BlockLayer implements WritableLayer {
     private <T> T change(Change<T> op) throws FsException {
         if (fixed != null) throw new FsException(Errno.EROFS);
         head.lock.lock();
-        try (Txn t = new Txn(db)) {
-            T r = op.apply(t, head.chain());
+        Chain c = head.chain();
+        try (Txn t = new Txn(db, c)) {
+            T r = op.apply(t, c);
             head.changed(true);
             t.commit(false);
             return r;
@@ -96,7 +97,7 @@ public final class BlockLayer implements WritableLayer {
     @Override
     public Entry lookup(long dir, String name) throws FsException {
         Chain c = chain();
-        Inodes.dir(db, c, dir);
+        Inodes.checkDir(db, c, dir);
         checkName(name);
         Dirent e = Directories.lookup(db, c, dir, name);
         if (e == null) throw new FsException(Errno.ENOENT, name);
@@ -120,7 +121,7 @@ public final class BlockLayer implements WritableLayer {
     @Override
     public List<Entry> readdir(long dir) throws FsException {
         Chain c = chain();
-        Inodes.dir(db, c, dir);
+        Inodes.checkDir(db, c, dir);
         List<Entry> out = new ArrayList<>();
         for (Map.Entry<String, Dirent> e : Directories.list(db, c, dir).entrySet()) out.add(entry(e.getKey(), e.getValue()));
         return out;

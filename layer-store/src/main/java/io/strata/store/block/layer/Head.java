@@ -21,7 +21,7 @@ public final class Head {
     public Head(String container, long rootIno, Chain chain) {
         this.container = container;
         this.rootIno = rootIno;
-        this.chain = chain;
+        this.chain = chain.cached();
     }
 
     public Chain chain() {
@@ -30,7 +30,7 @@ public final class Head {
 
     /** Caller holds lock. */
     public void chain(Chain c) {
-        chain = c;
+        chain = c.cached();
     }
 
     public boolean changed() {

@@ -4,6 +4,7 @@ import io.strata.core.errno.FsException;
 import io.strata.store.block.db.Rocks;
 import io.strata.store.block.db.StoreDb;
 import io.strata.store.block.keys.Keys;
+import io.strata.store.block.snapshot.Chain;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
@@ -19,9 +20,16 @@ public final class Txn implements AutoCloseable {
     private final StoreDb db;
     private final WriteBatch batch = new WriteBatch();
     private final Map<Long, long[]> counters = new HashMap<>();
+    private final Chain.Writes cached;
 
     public Txn(StoreDb db) {
+        this(db, null);
+    }
+
+    /** A batch into chain's head that keeps the chain's cache of visible values right (chain may be null). */
+    public Txn(StoreDb db, Chain chain) {
         this.db = db;
+        this.cached = chain == null ? null : chain.writes(db);
     }
 
     public StoreDb db() {
@@ -31,6 +39,7 @@ public final class Txn implements AutoCloseable {
     public void put(ColumnFamilyHandle cf, byte[] key, byte[] value) throws FsException {
         try {
             batch.put(cf, key, value);
+            if (cached != null) cached.put(cf, key, value);
         } catch (RocksDBException e) {
             throw Rocks.fail("batch", e);
         }
@@ -39,6 +48,7 @@ public final class Txn implements AutoCloseable {
     public void delete(ColumnFamilyHandle cf, byte[] key) throws FsException {
         try {
             batch.delete(cf, key);
+            if (cached != null) cached.delete(cf, key);
         } catch (RocksDBException e) {
             throw Rocks.fail("batch", e);
         }
@@ -48,6 +58,7 @@ public final class Txn implements AutoCloseable {
     public void deleteRange(ColumnFamilyHandle cf, byte[] from, byte[] to) throws FsException {
         try {
             batch.deleteRange(cf, from, to);
+            if (cached != null) cached.deleteRange(cf);
         } catch (RocksDBException e) {
             throw Rocks.fail("batch", e);
         }
@@ -76,6 +87,7 @@ public final class Txn implements AutoCloseable {
         counters.clear();
         db.write(batch, sync);
         batch.clear();
+        if (cached != null) cached.applied();
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.strata.core.writable.WritableLayer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A block layer seen as the filesystem an overlay-format upper lives on: paths ("/upper/a/b", "/work/work/#1") are
@@ -19,8 +20,17 @@ import java.util.List;
  * so the union's semantics are the same code over a directory and over the store.
  */
 public final class BlockFs implements LayerFs {
+    private static final int MAX_DIRS = 16_384;
     private final WritableLayer layer;
     private final Path statfsFrom;
+    /**
+     * Directories' inodes by path (components joined by '/'), so that a call on a file does not walk its path from
+     * the root. This BlockFs is the layer's only writer, and only rmdir and rename change which directory a path
+     * names (a name is created only where none is), so those two clear it; a walk that began before one of them
+     * does not fill it ({@link #dirsVersion}).
+     */
+    private final ConcurrentHashMap<String, Long> dirs = new ConcurrentHashMap<>();
+    private volatile long dirsVersion;
 
     /** statfsFrom: a host directory whose filesystem holds the store (statfs answers for it). */
     public BlockFs(WritableLayer layer, Path statfsFrom) {
@@ -38,37 +48,70 @@ public final class BlockFs implements LayerFs {
     }
 
     private static List<String> components(String path) throws FsException {
-        List<String> out = new ArrayList<>();
-        for (String c : path.split("/")) {
-            if (c.isEmpty() || c.equals(".")) continue;
-            if (c.equals("..")) throw new FsException(Errno.EINVAL, "'..' in a layer path: " + path);
-            out.add(c);
+        List<String> out = new ArrayList<>(8);
+        for (int at = 0, n = path.length(); at < n; ) {
+            int end = path.indexOf('/', at);
+            if (end < 0) end = n;
+            if (end > at) {
+                String c = path.substring(at, end);
+                if (c.equals("..")) throw new FsException(Errno.EINVAL, "'..' in a layer path: " + path);
+                if (!c.equals(".")) out.add(c);
+            }
+            at = end + 1;
         }
         return out;
     }
 
     /** The inode of a path (not following a final symlink; never following any: layer paths have none). */
     long ino(String path) throws FsException {
-        long ino = layer.rootIno();
-        for (String c : components(path)) {
-            WritableLayer.Entry e = layer.lookup(ino, c);
-            if (e.whiteout()) throw new FsException(Errno.ENOENT, path);
-            ino = e.ino();
-        }
-        return ino;
+        List<String> cs = components(path);
+        if (cs.isEmpty()) return layer.rootIno();
+        String key = String.join("/", cs);
+        Long known = dirs.get(key);
+        if (known != null) return known;
+        long version = dirsVersion;
+        long dir = dirOf(cs, cs.size() - 1, path);
+        WritableLayer.Entry e = layer.lookup(dir, cs.get(cs.size() - 1));
+        if (e.whiteout()) throw new FsException(Errno.ENOENT, path);
+        if (e.type() == Stat.S_IFDIR) rememberDir(key, e.ino(), version);
+        return e.ino();
     }
 
     private Parent parent(String path) throws FsException {
         List<String> cs = components(path);
         if (cs.isEmpty()) throw new FsException(Errno.EBUSY, "the layer root");
+        return new Parent(dirOf(cs, cs.size() - 1, path), cs.get(cs.size() - 1));
+    }
+
+    /** The directory that the first count components name. */
+    private long dirOf(List<String> cs, int count, String path) throws FsException {
+        if (count == 0) return layer.rootIno();
+        String key = String.join("/", cs.subList(0, count));
+        Long known = dirs.get(key);
+        if (known != null) return known;
+        long version = dirsVersion;
         long dir = layer.rootIno();
-        for (int i = 0; i < cs.size() - 1; i++) {
+        for (int i = 0; i < count; i++) {
             WritableLayer.Entry e = layer.lookup(dir, cs.get(i));
             if (e.whiteout()) throw new FsException(Errno.ENOENT, path);
             if (e.type() != Stat.S_IFDIR) throw new FsException(Errno.ENOTDIR, path);
             dir = e.ino();
         }
-        return new Parent(dir, cs.get(cs.size() - 1));
+        rememberDir(key, dir, version);
+        return dir;
+    }
+
+    /** Keeps a directory's inode unless a rename or rmdir happened since the walk that found it began. */
+    private synchronized void rememberDir(String key, long ino, long version) {
+        if (dirsVersion != version) return;
+        if (dirs.size() >= MAX_DIRS) dirs.clear();
+        dirs.put(key, ino);
+    }
+
+    /** After a rename or rmdir (successful or not): no directory path is trusted any more. */
+    private synchronized void forgetDirs() {
+        dirsVersion = dirsVersion + 1;
+        dirs.clear();
     }
 
     // ---- attributes ----
@@ -132,7 +175,11 @@ public final class BlockFs implements LayerFs {
     @Override
     public void rmdir(String path) throws FsException {
         Parent p = parent(path);
-        layer.rmdir(p.dir(), p.name());
+        try {
+            layer.rmdir(p.dir(), p.name());
+        } finally {
+            forgetDirs();
+        }
     }
 
     @Override
@@ -149,7 +196,11 @@ public final class BlockFs implements LayerFs {
     @Override
     public void renameat2(String from, String to, int flags) throws FsException {
         Parent a = parent(from), b = parent(to);
-        layer.rename(a.dir(), a.name(), b.dir(), b.name(), flags);
+        try {
+            layer.rename(a.dir(), a.name(), b.dir(), b.name(), flags);
+        } finally {
+            forgetDirs();
+        }
     }
 
     @Override
