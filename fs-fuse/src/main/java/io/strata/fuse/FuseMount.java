@@ -7,6 +7,7 @@ import jnr.ffi.Struct;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * Serves a {@link UnionFs} at a mount point through libfuse 2 (jnr-fuse). The FUSE options are chosen here, by
@@ -19,11 +20,13 @@ public final class FuseMount implements AutoCloseable {
     private final StrataFuse fuse;
     private final Path mountPoint;
     private final Thread loop;
+    private final OptionalLong connection;
 
     private FuseMount(StrataFuse fuse, Path mountPoint, Thread loop) {
         this.fuse = fuse;
         this.mountPoint = mountPoint;
         this.loop = loop;
+        this.connection = FuseConnection.of(mountPoint);
     }
 
     /** The libfuse argv (after the mount point) for these options. */
@@ -157,16 +160,49 @@ public final class FuseMount implements AutoCloseable {
         return mountPoint;
     }
 
-    /** Unmounts (lazily if busy) and waits for the FUSE loop to end. */
+    /**
+     * Unmounts (lazily if busy) and waits for the FUSE loop to end. A lazily detached mount stays served while a process
+     * holds a file in it: after a grace period its connection is aborted (those processes get ENOTCONN, as when a FUSE
+     * server dies), so that once this returns nothing serves from what the caller closes next. {@link #ended} says
+     * whether the loop did end.
+     */
     @Override
     public void close() {
-        if (!MountTable.unmount(mountPoint, false)) MountTable.unmount(mountPoint, true);
-        MountTable.awaitUnmounted(mountPoint, 10_000);
+        if (detach()) return;
         try {
-            loop.join(10_000);
+            loop.join(GRACE_MILLIS);
+            if (loop.isAlive() && connection.isPresent()) {
+                FuseConnection.abort(connection.getAsLong());
+                loop.join(60_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Unmounts; when the mount is not busy, waits for the loop to end and returns true. A busy mount is detached lazily
+     * and served on until its last file is closed (then the loop ends by itself: {@link #ended}); false.
+     */
+    public boolean detach() {
+        boolean clean = MountTable.unmount(mountPoint, false);
+        if (!clean) MountTable.unmount(mountPoint, true);
+        MountTable.awaitUnmounted(mountPoint, 10_000);
+        if (!clean) return false;
+        try {
+            loop.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return ended();
+    }
+
+    /** How long a lazily detached mount is served on for the processes that still use it. */
+    static final long GRACE_MILLIS = Long.getLong("strata.fuse.unmountGraceMillis", 5_000);
+
+    /** Whether the FUSE loop has ended (after {@link #close}: false only if it would not, even aborted). */
+    public boolean ended() {
+        return !loop.isAlive();
     }
 
     /**

@@ -31,6 +31,8 @@ public final class DaemonMounts implements ContainerMounts {
 
     private final Path storeDir;
     private final Map<Path, Live> live = new LinkedHashMap<>();
+    /** Unmounted while busy: still served until the last file in them is closed; their layers open until then. */
+    private final List<Live> detached = new ArrayList<>();
     private final Thread reaper;
 
     public DaemonMounts(Path storeDir) {
@@ -88,28 +90,38 @@ public final class DaemonMounts implements ContainerMounts {
     @Override
     public synchronized int active() {
         reap();
-        return live.size();
+        return live.size() + detached.size();
     }
 
-    /** Unmounts what is mounted at mountPoint (lazily when busy) and closes its layer; false if it would not go. */
+    /**
+     * Unmounts what is mounted at mountPoint (lazily when busy: then it is served on until its last file is closed, and
+     * its layer is closed after that); false if it would not go.
+     */
     public synchronized boolean unmount(Path mountPoint) {
         Path mp = mountPoint.toAbsolutePath().normalize();
-        Live l = live.remove(mp);
+        Live l = live.get(mp);
         if (l != null) {
-            l.fuse().close(); // unmounts, lazily if busy, and waits for the FUSE loop
-            l.layer().close();
+            l.fuse().detach();
+            reap();
         } else if (MountTable.isMounted(mp) && !MountTable.unmount(mp, false)) {
             MountTable.unmount(mp, true);
         }
         return !MountTable.isMounted(mp);
     }
 
-    /** Closes the layers of mounts that are gone. */
+    /**
+     * Closes the layers of mounts that are gone and no longer served. A mount detached while busy is still served
+     * (the kernel keeps its connection until the last file in it is closed): its layer stays open until then.
+     */
     private synchronized void reap() {
         live.entrySet().removeIf(e -> {
             if (MountTable.isMounted(e.getKey())) return false;
-            e.getValue().fuse().close();
-            e.getValue().layer().close();
+            detached.add(e.getValue());
+            return true;
+        });
+        detached.removeIf(l -> {
+            if (!l.fuse().ended()) return false;
+            l.layer().close();
             return true;
         });
     }
@@ -125,13 +137,28 @@ public final class DaemonMounts implements ContainerMounts {
         }
     }
 
+    /**
+     * Unmounts everything; a mount still busy after a grace period has its connection aborted. A layer is closed only
+     * once nothing serves from it; if a mount's loop would not end even so, its layer is left open and {@link
+     * #allEnded} is false: the store must not be closed under it.
+     */
     @Override
     public synchronized void close() {
         reaper.interrupt();
-        for (Live l : live.values()) {
-            l.fuse().close();
-            l.layer().close();
-        }
+        detached.addAll(live.values());
         live.clear();
+        for (Live l : detached) {
+            l.fuse().close();
+            if (l.fuse().ended()) l.layer().close();
+            else stillServed = true;
+        }
+        detached.clear();
+    }
+
+    private boolean stillServed;
+
+    @Override
+    public synchronized boolean allEnded() {
+        return !stillServed;
     }
 }

@@ -24,6 +24,11 @@ public interface ContainerMounts extends AutoCloseable {
     @Override
     void close();
 
+    /** After {@link #close}: whether every mount stopped being served (else the store must stay open under it). */
+    default boolean allEnded() {
+        return true;
+    }
+
     ContainerMounts NONE = new ContainerMounts() {
         @Override
         public void mount(BlockStore store, String container, String snapshot, Path mountPoint) throws FsException {

@@ -170,7 +170,9 @@ public final class StoreDaemon implements AutoCloseable {
             storeClosed = true;
             runs.close(); // their containers stop before their rootfs goes
             mounts.close(); // unmounts and closes their layers before the store goes
-            store.close();
+            // a mount that is served on (its loop would not end) reads the store: the process exit closes it instead
+            if (mounts.allEnded()) store.close();
+            else System.err.println("strata daemon: a mount is still served; the store is left to the process exit");
         }
         try { // last: a client that waits for the socket to go knows the store is closed
             Files.deleteIfExists(root.socket());
