@@ -32,6 +32,9 @@ final class BenchOptions {
               --layers LIST          --scaling lowers: numbers of lower layers (default 1,8,32,64,128; quick 1,8,128)
               --depths LIST          --scaling snapshots: snapshots below the read file (default 1,10,100,1000;
                                      quick 1,10,100)
+              --profile-dir DIR      scaling runs: a JFR recording (settings=profile) of each Strata server during
+                                     its timed steps at the largest N, DIR/METRIC-COLUMN-N.jfr (those samples are
+                                     slowed by the recording: a profiling run, not a measurement)
               --workloads LIST       run only these workloads (ids as printed in the table), comma-separated
               --out FILE             markdown output (default benchmarks/results-latest.md)
               --scratch DIR          scratch directory to create and delete (default: a new one under /var/tmp)
@@ -57,6 +60,7 @@ final class BenchOptions {
     String cliJvm = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto";
     Set<String> workloads; // null = all
     String scaling; // null: the side-by-side run
+    Path profileDir; // scaling runs: JFR of the Strata servers at the largest N
     List<Integer> layers = List.of(1, 8, 32, 64, 128);
     List<Integer> depths = List.of(1, 10, 100, 1000);
     Path out = Path.of("benchmarks/results-latest.md");
@@ -105,6 +109,7 @@ final class BenchOptions {
                 }
                 case "--layers" -> { o.layers = ints(value(args, ++i, a)); layersSet = true; }
                 case "--depths" -> { o.depths = ints(value(args, ++i, a)); depthsSet = true; }
+                case "--profile-dir" -> o.profileDir = Path.of(value(args, ++i, a));
                 case "--workloads" -> o.workloads = new LinkedHashSet<>(List.of(value(args, ++i, a).split(",")));
                 case "--out" -> o.out = Path.of(value(args, ++i, a));
                 case "--scratch" -> o.scratch = Path.of(value(args, ++i, a));

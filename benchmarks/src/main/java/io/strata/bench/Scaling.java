@@ -1,5 +1,6 @@
 package io.strata.bench;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -74,7 +75,7 @@ final class Scaling {
                 log("repetition %d/%d", rep + 1, opts.reps);
                 for (int n : rotated(xs(), rep))
                     for (int wi = 0; wi < mode.workloads().size(); wi++)
-                        for (Union u : rotated(mode.unions(n), rep + wi)) measure(rep, n, mode.workloads().get(wi), u);
+                        for (Union u : rotated(mode.unions(n), rep + wi)) measure(rep, n, profiled(mode.workloads().get(wi), u, n), u);
             }
         }, this::cleanup);
         double minutes = (System.nanoTime() - start) / 60e9;
@@ -95,6 +96,25 @@ final class Scaling {
         List<T> r = new ArrayList<>(xs);
         if (!r.isEmpty()) Collections.rotate(r, -(by % r.size()));
         return r;
+    }
+
+    /**
+     * With --profile-dir, at the largest N on a Strata column: the step with a JFR recording of the server around it
+     * (jcmd JFR.start / JFR.stop; each repetition overwrites the file).
+     */
+    private Workloads.Workload profiled(Workloads.Workload w, Union u, int n) {
+        if (opts.profileDir == null || n != xs().get(xs().size() - 1) || !u.label.startsWith("strata")) return w;
+        Path jfr = opts.profileDir.toAbsolutePath().resolve(w.id() + "-" + u.label + "-" + n + ".jfr");
+        return new Workloads.Workload(w.id(), w.title(), w.target(), w.timesPerRep(), w.prep(), (un, r) -> {
+            String pid = Long.toString(un.serverPid().orElseThrow());
+            Files.createDirectories(jfr.getParent());
+            Shell.run(List.of("jcmd", pid, "JFR.start", "name=bench", "settings=profile")).orThrow(List.of("jcmd", "JFR.start"));
+            try {
+                return w.step().run(un, r);
+            } finally {
+                Shell.run(List.of("jcmd", pid, "JFR.stop", "name=bench", "filename=" + jfr)).orThrow(List.of("jcmd", "JFR.stop"));
+            }
+        });
     }
 
     private void measure(int rep, int n, Workloads.Workload w, Union u) {
