@@ -10,7 +10,7 @@ import java.util.Locale;
  */
 final class LineChart {
     private static final int PANEL_W = 430, PANEL_H = 250, PER_ROW = 2, TOP = 56, MARGIN_L = 62, MARGIN_R = 16,
-            MARGIN_T = 26, MARGIN_B = 34;
+            MARGIN_T = 26, MARGIN_B = 34, TITLE_MAX = 56;
 
     private LineChart() {
     }
@@ -47,7 +47,8 @@ final class LineChart {
                 }
             }
         int px0 = ox + MARGIN_L, px1 = ox + PANEL_W - MARGIN_R, py0 = oy + MARGIN_T, py1 = oy + PANEL_H - MARGIN_B;
-        sb.append(RatioChart.text(ox + MARGIN_L, oy + 16, "start", "bold", m.title()));
+        String title = m.title().length() > TITLE_MAX ? m.title().substring(0, TITLE_MAX - 1) + "…" : m.title();
+        sb.append(RatioChart.text(ox + MARGIN_L, oy + 16, "start", "bold", title));
         sb.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#999\"/>\n",
                 px0, py0, px1 - px0, py1 - py0));
         if (hi == 0) {

@@ -24,7 +24,7 @@ import java.util.SplittableRandom;
  */
 final class ScalingSnapshots implements Scaling.Mode {
     static final Series.Metric CREATE_METRIC = new Series.Metric("snapshot-create",
-            "`strata snapshot create` (CLI, one call) when the chain is N deep");
+            "snapshot create: one `strata snapshot create`, N deep");
     private static final String FILE = "file.bin";
     private static final int PAGE = LowerTrees.BLOCK;
 

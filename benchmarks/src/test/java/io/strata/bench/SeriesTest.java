@@ -112,6 +112,16 @@ class SeriesTest {
     }
 
     @Test
+    void chartCutsAPanelTitleThatWouldNotFit() {
+        String longTitle = "a title much longer than a panel of the chart is wide, so that it would run into the next one";
+        Series s = new Series("snapshots", List.of("strata-store"), List.of(1, 10), List.of(new Series.Metric("m", longTitle)));
+        s.add("m", "strata-store", 1, 0, 0.5, Double.NaN);
+        String svg = LineChart.of(s, "t");
+        assertFalse(svg.contains(">" + longTitle + "</text>"), "the whole title is not drawn");
+        assertTrue(svg.contains(">" + longTitle.substring(0, 55) + "…</text>"), svg); // whole in the points' tooltips
+    }
+
+    @Test
     void chartHasALinePerMetricAndColumnRisingWithTheCost() throws Exception {
         String svg = LineChart.of(series(), "Cost vs lower layers");
         DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
