@@ -6,6 +6,8 @@
 #   benchmarks/run.sh                      full run (1 GiB, 50k/20k/10k files, 3 repetitions), ~10-15 min
 #   benchmarks/run.sh --quick              ~2 min smoke run with small sizes
 #   benchmarks/run.sh --only strata --strata-jvm -Dstrata.fuse.threads=single --strata-opts entry_timeout=5
+#   benchmarks/run.sh --scaling lowers     cost vs number of lower layers (1..128), overlayfs/fuse-overlayfs/strata
+#   benchmarks/run.sh --scaling snapshots  cost vs number of snapshots (1..1000), the block store through its daemon
 #   benchmarks/run.sh --help               every option
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
@@ -45,6 +47,10 @@ if [ $build = 1 ]; then
   fi
 fi
 
+# the harness runs from a copy: a rebuild during the run (it can take an hour) must not change its classes under it
+run_jar="$(mktemp /var/tmp/strata-bench-harness.XXXXXX.jar)"
+cp "$bench_jar" "$run_jar"
+
 scratch=""
 if [ $scratch_given = 0 ]; then
   scratch="$(mktemp -d /var/tmp/strata-bench.XXXXXX)"
@@ -53,6 +59,7 @@ fi
 # Last resort if the JVM is killed outright (it cleans up by itself on normal exit and Ctrl-C): detach whatever is
 # still mounted below the scratch directory, stop the servers this run started (their argv names the directory).
 cleanup() {
+  rm -f "$run_jar"
   [ -n "$scratch" ] && [ -d "$scratch" ] || return 0
   awk -v p="$scratch/" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do
     echo "bench: detaching leftover mount $m" >&2; umount -l "$m" || true
@@ -70,4 +77,4 @@ cleanup() {
 trap cleanup EXIT
 
 cd "$here"
-java -Xmx1g -XX:+UseSerialGC -jar "$bench_jar" "${args[@]}"
+java -Xmx1g -XX:+UseSerialGC -jar "$run_jar" "${args[@]}"

@@ -26,6 +26,15 @@ final class BenchOptions {
               --jar PATH             the Strata CLI jar (default launcher/target/strata.jar, copied before the run)
               --cli-jvm FLAGS        JVM flags of the `strata mount` CLI process (default as ./strata:
                                      -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto)
+              --scaling MODE         a scaling run instead (benchmarks/README.md): 'lowers' = cost vs number of lower
+                                     layers on overlayfs, fuse-overlayfs, strata; 'snapshots' = cost vs number of
+                                     snapshots of the block store through the daemon's mount
+              --layers LIST          --scaling lowers: numbers of lower layers (default 1,8,32,64,128; quick 1,8,128)
+              --depths LIST          --scaling snapshots: snapshots below the read file (default 1,10,100,1000;
+                                     quick 1,10,100)
+              --profile-dir DIR      scaling runs: a JFR recording (settings=profile) of each Strata server during
+                                     its timed steps at the largest N, DIR/METRIC-COLUMN-N.jfr (those samples are
+                                     slowed by the recording: a profiling run, not a measurement)
               --workloads LIST       run only these workloads (ids as printed in the table), comma-separated
               --out FILE             markdown output (default benchmarks/results-latest.md)
               --scratch DIR          scratch directory to create and delete (default: a new one under /var/tmp)
@@ -50,6 +59,10 @@ final class BenchOptions {
     Path jar = Path.of("launcher/target/strata.jar");
     String cliJvm = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto";
     Set<String> workloads; // null = all
+    String scaling; // null: the side-by-side run
+    Path profileDir; // scaling runs: JFR of the Strata servers at the largest N
+    List<Integer> layers = List.of(1, 8, 32, 64, 128);
+    List<Integer> depths = List.of(1, 10, 100, 1000);
     Path out = Path.of("benchmarks/results-latest.md");
     Path scratch; // null = create one under /var/tmp
     boolean keepScratch;
@@ -63,7 +76,8 @@ final class BenchOptions {
     static BenchOptions parse(String[] args) {
         BenchOptions o = new BenchOptions();
         o.args = List.of(args);
-        boolean sizeSet = false, filesSet = false, untarSet = false, rmSet = false, readsSet = false, repsSet = false;
+        boolean sizeSet = false, filesSet = false, untarSet = false, rmSet = false, readsSet = false, repsSet = false,
+                layersSet = false, depthsSet = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -88,6 +102,14 @@ final class BenchOptions {
                 case "--strata-variant" -> o.variants.add(variant(value(args, ++i, a)));
                 case "--jar" -> o.jar = Path.of(value(args, ++i, a));
                 case "--cli-jvm" -> o.cliJvm = value(args, ++i, a);
+                case "--scaling" -> {
+                    o.scaling = value(args, ++i, a);
+                    if (!List.of("lowers", "snapshots").contains(o.scaling))
+                        throw new IllegalArgumentException("--scaling: lowers or snapshots, not " + o.scaling);
+                }
+                case "--layers" -> { o.layers = ints(value(args, ++i, a)); layersSet = true; }
+                case "--depths" -> { o.depths = ints(value(args, ++i, a)); depthsSet = true; }
+                case "--profile-dir" -> o.profileDir = Path.of(value(args, ++i, a));
                 case "--workloads" -> o.workloads = new LinkedHashSet<>(List.of(value(args, ++i, a).split(",")));
                 case "--out" -> o.out = Path.of(value(args, ++i, a));
                 case "--scratch" -> o.scratch = Path.of(value(args, ++i, a));
@@ -106,9 +128,18 @@ final class BenchOptions {
             if (!rmSet) o.rmFiles = 1_000;
             if (!readsSet) o.randReads = 2_000;
             if (!repsSet) o.reps = 2;
+            if (!layersSet) o.layers = List.of(1, 8, 128);
+            if (!depthsSet) o.depths = List.of(1, 10, 100);
         }
+        if (o.layers.stream().anyMatch(n -> n < 1 || n > 500)) throw new IllegalArgumentException("--layers: 1 to 500 each");
+        if (o.depths.stream().anyMatch(n -> n < 1)) throw new IllegalArgumentException("--depths: 1 or more each");
         if (o.reps < 1) throw new IllegalArgumentException("--reps must be >= 1");
         return o;
+    }
+
+    /** "1,8,128" → [1, 8, 128], sorted */
+    static List<Integer> ints(String list) {
+        return java.util.Arrays.stream(list.split(",")).map(String::trim).map(Integer::parseInt).sorted().distinct().toList();
     }
 
     private static String value(String[] args, int i, String name) {

@@ -130,11 +130,12 @@ final class FileOps {
         return s;
     }
 
-    /** open(O_WRONLY), pwrite one byte at offset 0, close: the whole copy-up, end to end. */
-    static double copyUpOneByte(Path file, long expectedBytes) throws IOException {
+    /** open(O_WRONLY), pwrite one byte at offset 0 (with fsync: fsync(2)), close: the whole copy-up, end to end. */
+    static double copyUpOneByte(Path file, long expectedBytes, boolean fsync) throws IOException {
         long t0 = System.nanoTime();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(new byte[]{1}), 0);
+            if (fsync) ch.force(true);
         }
         double s = since(t0);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) { // the byte, and the data after it
@@ -145,5 +146,50 @@ final class FileOps {
                 throw new IOException(file + ": wrong content after copy-up");
         }
         return s;
+    }
+
+    /** open(O_WRONLY|O_APPEND), one 4 KiB write(2), close: copy-up of a lower file and an append to it. */
+    static double appendBlock(Path file, long lowerBytes) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(LowerTrees.BLOCK);
+        buf.putLong(0, lowerBytes); // like every block of the lower file: it starts with its own offset
+        buf.putLong(8, 0x5354524154410a0aL);
+        long t0 = System.nanoTime();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            while (buf.hasRemaining()) ch.write(buf);
+        }
+        double s = since(t0);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) { // the new block, and one before it
+            ByteBuffer last = ByteBuffer.allocate(16), before = ByteBuffer.allocate(8);
+            ch.read(last, lowerBytes);
+            ch.read(before, lowerBytes - LowerTrees.BLOCK);
+            if (ch.size() != lowerBytes + LowerTrees.BLOCK || last.getLong(0) != lowerBytes || last.getLong(8) != 0x5354524154410a0aL
+                    || before.getLong(0) != lowerBytes - LowerTrees.BLOCK)
+                throw new IOException(file + ": wrong content after the append");
+        }
+        return s;
+    }
+
+    /** lstat(2) of every name listed in namesFile (one a line, relative to dir), timed inside perl: no JVM in the loop. */
+    static double lstatNames(Path dir, Path namesFile, long expectFound) throws IOException {
+        String script = "use Time::HiRes qw(time); my ($d, $l) = @ARGV; open(my $f, '<', $l) or die \"$l: $!\"; "
+                + "my @n = <$f>; chomp @n; chdir $d or die \"$d: $!\"; my $c = 0; my $t = time; "
+                + "for (@n) { $c++ if lstat $_ } printf \"%d %.9f\\n\", $c, time - $t;";
+        return timedByPerl(List.of("perl", "-e", script, dir.toString(), namesFile.toString()), expectFound, "names found");
+    }
+
+    /** opendir, readdir(3) to the end (no stat), closedir: a merged listing; counts the entries but . and .. */
+    static double listDir(Path dir, long expectEntries) throws IOException {
+        String script = "use Time::HiRes qw(time); my $t = time; opendir(my $d, $ARGV[0]) or die \"$ARGV[0]: $!\"; "
+                + "my $c = 0; $c++ while defined(readdir $d); closedir $d; printf \"%d %.9f\\n\", $c - 2, time - $t;";
+        return timedByPerl(List.of("perl", "-e", script, dir.toString()), expectEntries, "entries listed");
+    }
+
+    /** Runs a perl timing loop that prints "COUNT SECONDS"; checks the count. */
+    private static double timedByPerl(List<String> cmd, long expectCount, String what) throws IOException {
+        Shell.Result r = Shell.run(cmd);
+        String[] out = r.out().trim().split(" ");
+        if (r.exit() != 0 || out.length != 2) throw new IOException("perl exited " + r.exit() + ": " + (r.err() + r.out()).trim());
+        if (Long.parseLong(out[0]) != expectCount) throw new IOException(out[0] + " " + what + ", expected " + expectCount);
+        return Double.parseDouble(out[1]);
     }
 }

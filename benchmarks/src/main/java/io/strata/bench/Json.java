@@ -25,6 +25,13 @@ final class Json {
         return sb.append('"').toString();
     }
 
+    /** ["a", "b"] */
+    static String strings(java.util.List<String> xs) {
+        java.util.List<String> q = new java.util.ArrayList<>();
+        for (String x : xs) q.add(str(x));
+        return "[" + String.join(", ", q) + "]";
+    }
+
     static String num(double x) {
         if (Double.isNaN(x) || Double.isInfinite(x)) return "null";
         return Double.toString(x); // 1.5, 2.0E-5: both JSON

@@ -16,6 +16,9 @@ import java.util.SplittableRandom;
  * lower1/tree/dNNN/sNN/f00..f29      walked tree, top layer (f20..f29 shadow the bottom layer's)
  * lower2/tree/dNNN/sNN/f20..f49      walked tree, bottom layer: every directory exists in both layers (merged)
  * lower2/big.bin                     the big file (read, copied up); every 4 KiB block starts with its offset
+ * lower2/big-cold.bin, big-fsync.bin, big-append.bin
+ *                                    copies of it, one per later copy-up workload (a copy-up happens once per file;
+ *                                    not hard links: a union that keeps links would show one copy-up through all names)
  * lower2/rmtree/rNNN/fNN             the tree removed with rm -rf
  * untar.tar                          small files to extract into the union
  * </pre>
@@ -24,6 +27,8 @@ final class LowerTrees {
     static final int BLOCK = 4096;
     private static final int FILES_PER_LEAF = 50, TOP_ONLY = 20, BOTH = 10; // f00..f19 top, f20..f29 both, f30..f49 bottom
     private static final int LEAVES_PER_TOP = 10;
+    /** Copies of the big file for the copy-up workloads after the first (each copies up its own file once). */
+    static final List<String> BIG_COPIES = List.of("big-cold.bin", "big-fsync.bin", "big-append.bin");
 
     final Path master, tarball;
     final long bigFileBytes;
@@ -43,6 +48,7 @@ final class LowerTrees {
         Files.createDirectories(l1);
         Files.createDirectories(l2);
         bigFile(l2.resolve("big.bin"));
+        for (String name : BIG_COPIES) Files.copy(l2.resolve("big.bin"), l2.resolve(name));
         walkTree(l1.resolve("tree"), l2.resolve("tree"), walkFiles);
         rmTree(l2.resolve("rmtree"), rmFiles);
         tarball(scratch().resolve("untar-src"), untarFiles);
@@ -52,8 +58,12 @@ final class LowerTrees {
         return master.getParent();
     }
 
-    /** Incompressible data; each 4 KiB block begins with its own offset, so a read can check it got the right block. */
     private void bigFile(Path p) throws IOException {
+        offsetTagged(p, bigFileBytes);
+    }
+
+    /** Incompressible data; each 4 KiB block begins with its own offset, so a read can check it got the right block. */
+    static void offsetTagged(Path p, long bigFileBytes) throws IOException {
         SplittableRandom rnd = new SplittableRandom(42);
         ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {

@@ -97,7 +97,7 @@ final class RatioChart {
         return r != null && r > 0 && !r.isInfinite() && !r.isNaN();
     }
 
-    private static String color(int i) {
+    static String color(int i) {
         return COLORS[i % COLORS.length];
     }
 
@@ -109,7 +109,7 @@ final class RatioChart {
         return r >= 10 ? String.format(Locale.ROOT, "%.0f", r) : String.format(Locale.ROOT, "%.2f", r);
     }
 
-    private static String text(double x, double y, String anchor, String weight, String s) {
+    static String text(double x, double y, String anchor, String weight, String s) {
         return String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-weight=\"%s\">%s</text>\n",
                 x, y, anchor, weight, esc(s));
     }

@@ -211,7 +211,7 @@ final class Results {
     String json(List<Workloads.Workload> workloads) {
         StringBuilder sb = new StringBuilder("{\n");
         sb.append("  \"baseline\": ").append(Json.str(baseline())).append(",\n");
-        sb.append("  \"columns\": ").append(strings(columns)).append(",\n");
+        sb.append("  \"columns\": ").append(Json.strings(columns)).append(",\n");
         sb.append("  \"ratio\": \"time / baseline time, per round; median, min, max over the rounds\",\n");
         sb.append("  \"workloads\": [");
         for (int i = 0; i < workloads.size(); i++) {
@@ -236,14 +236,19 @@ final class Results {
                 if (r != null) parts.add(Json.str(c) + ": {\"median\": " + Json.num(r.median()) + ", \"min\": "
                         + Json.num(r.min()) + ", \"max\": " + Json.num(r.max()) + ", \"pairs\": " + r.pairs() + "}");
             }
+            sb.append(String.join(", ", parts)).append("},\n      \"serverCpuSeconds\": {");
+            parts.clear();
+            serverCpu.getOrDefault(w.id(), Map.of()).forEach((c, xs) -> parts.add(Json.str(c) + ": {\"median\": "
+                    + Json.num(median(xs)) + ", \"min\": " + Json.num(min(xs)) + ", \"max\": " + Json.num(Collections.max(xs))
+                    + ", \"samples\": " + xs.size() + "}"));
             sb.append(String.join(", ", parts)).append("},\n      \"errors\": {");
             parts.clear();
             errors.getOrDefault(w.id(), Map.of()).forEach((c, e) -> parts.add(Json.str(c) + ": " + Json.str(e)));
             sb.append(String.join(", ", parts)).append("}}");
         }
         sb.append("\n  ],\n");
-        sb.append("  \"reruns\": ").append(strings(reruns)).append(",\n");
-        sb.append("  \"disturbed\": ").append(strings(disturbed)).append(",\n");
+        sb.append("  \"reruns\": ").append(Json.strings(reruns)).append(",\n");
+        sb.append("  \"disturbed\": ").append(Json.strings(disturbed)).append(",\n");
         List<String> mem = new ArrayList<>();
         for (String c : columns) {
             List<Long> rss = rssAfterKib.get(c);
@@ -254,11 +259,5 @@ final class Results {
         }
         sb.append("  \"serverMemory\": {").append(String.join(", ", mem)).append("}\n}\n");
         return sb.toString();
-    }
-
-    private static String strings(List<String> xs) {
-        List<String> q = new ArrayList<>();
-        for (String x : xs) q.add(Json.str(x));
-        return "[" + String.join(", ", q) + "]";
     }
 }

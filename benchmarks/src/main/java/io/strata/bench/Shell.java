@@ -32,7 +32,13 @@ final class Shell {
      * output costs the same on every filesystem.
      */
     static Result run(List<String> cmd, Map<String, String> env, boolean countLines) {
+        return run(cmd, env, countLines, null);
+    }
+
+    /** The same, in directory dir (null: this process' working directory). */
+    static Result run(List<String> cmd, Map<String, String> env, boolean countLines, Path dir) {
         ProcessBuilder pb = new ProcessBuilder(cmd);
+        if (dir != null) pb.directory(dir.toFile());
         env.forEach((k, v) -> { // an empty value removes the variable
             if (v.isEmpty()) pb.environment().remove(k);
             else pb.environment().put(k, v);

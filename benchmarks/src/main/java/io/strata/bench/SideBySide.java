@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.OptionalLong;
 
 /**
  * The side-by-side benchmark: the same workloads on kernel overlayfs, fuse-overlayfs and Strata in one run, each
@@ -28,6 +27,7 @@ public final class SideBySide {
     private final List<String> problems = new ArrayList<>();
     private boolean cleanedUp;
     private String jarSource = "";
+    private List<Workloads.Workload> workloads = List.of();
 
     private SideBySide(BenchOptions opts, Path scratch) {
         this.opts = opts;
@@ -65,6 +65,12 @@ public final class SideBySide {
                 System.exit(2);
             }
         }
+        if (opts.scaling != null) {
+            Scaling scaling = new Scaling(opts, scratch);
+            Runtime.getRuntime().addShutdownHook(new Thread(scaling::cleanup, "bench-cleanup"));
+            System.exit(scaling.run());
+            return;
+        }
         SideBySide bench = new SideBySide(opts, scratch);
         Thread hook = new Thread(bench::cleanup, "bench-cleanup");
         Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C: unmount everything, stop every server, delete scratch
@@ -80,18 +86,10 @@ public final class SideBySide {
         long start = System.nanoTime();
         String started = ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME);
         String loadBefore = Shell.output("cat", "/proc/loadavg");
-        List<Workloads.Workload> workloads = List.of();
-        Throwable failure = null;
         LowerTrees trees = new LowerTrees(scratch, opts.bigFileBytes);
-        try {
+        Throwable failure = guarded(() -> {
             if (unions.stream().anyMatch(u -> u instanceof Union.Strata || u instanceof Union.StrataStore)) {
-                if (!Files.isRegularFile(opts.jar)) throw new IllegalStateException("no Strata jar at " + opts.jar + " (build it)");
-                // a snapshot: others may rebuild the jar while this runs
-                Files.copy(opts.jar, scratch.resolve("strata.jar"), StandardCopyOption.COPY_ATTRIBUTES);
-                jarSource = opts.jar + " (built " + Files.getLastModifiedTime(opts.jar) + ", sha256 " + sha256(scratch.resolve("strata.jar"))
-                        + "); sources at the start of the run: git " + Shell.output("git", "rev-parse", "--short", "HEAD")
-                        + ", uncommitted changes in: " + String.join(" ", Shell.output("git", "status", "--short", "--untracked-files=no")
-                        .lines().map(l -> l.replaceFirst("^\\s*\\S+\\s+", "")).toList());
+                jarSource = snapshotJar(opts.jar, scratch.resolve("strata.jar"));
             }
             log("scratch %s; building the lower trees (%d MiB file, %d/%d/%d files)", scratch, opts.bigFileBytes >> 20,
                     opts.walkFiles, opts.untarFiles, opts.rmFiles);
@@ -99,29 +97,48 @@ public final class SideBySide {
             for (Union u : unions) trees.copyTo(u);
             workloads = Workloads.all(opts, trees);
             for (int rep = 0; rep < opts.reps; rep++) repetition(rep, workloads);
-        } catch (Throwable t) {
-            failure = t;
-            log("FAILED: %s", t);
-            t.printStackTrace();
-        } finally {
-            cleanup();
-        }
+        }, this::cleanup);
         double minutes = (System.nanoTime() - start) / 60e9;
         Path out = opts.out.toAbsolutePath();
-        Path json = sibling(out, ".json"), chart = sibling(out, "-ratios.svg");
+        Path chart = sibling(out, "-ratios.svg");
         String report = report(workloads, trees, started, loadBefore, minutes, failure, chart.getFileName().toString());
+        if (!write(out, report, results.json(workloads), chart, RatioChart.of(results, workloads), minutes)) return 1;
+        return failure == null && problems.isEmpty() && results.errorLines().isEmpty() ? 0 : 1;
+    }
+
+    interface Body {
+        void run() throws Throwable;
+    }
+
+    /** Runs body, then cleanup whatever happens; returns what body threw (logged), or null. */
+    static Throwable guarded(Body body, Runnable cleanup) {
+        try {
+            body.run();
+            return null;
+        } catch (Throwable t) {
+            log("FAILED: %s", t);
+            t.printStackTrace();
+            return t;
+        } finally {
+            cleanup.run();
+        }
+    }
+
+    /** Prints the report and writes it, the JSON beside it (same name, .json) and the chart; false if it could not. */
+    static boolean write(Path out, String report, String json, Path chart, String svg, double minutes) {
         System.out.println(report);
+        Path jsonFile = sibling(out, ".json");
         try {
             Files.createDirectories(out.getParent());
             Files.writeString(out, report);
-            Files.writeString(json, results.json(workloads));
-            Files.writeString(chart, RatioChart.of(results, workloads));
-            log("wrote %s, %s, %s (%.1f min)", out, json.getFileName(), chart.getFileName(), minutes);
+            Files.writeString(jsonFile, json);
+            Files.writeString(chart, svg);
+            log("wrote %s, %s, %s (%.1f min)", out, jsonFile.getFileName(), chart.getFileName(), minutes);
+            return true;
         } catch (IOException e) {
-            log("cannot write %s: %s", opts.out, e);
-            return 1;
+            log("cannot write %s: %s", out, e);
+            return false;
         }
-        return failure == null && problems.isEmpty() && results.errorLines().isEmpty() ? 0 : 1;
     }
 
     /** results-latest.md → results-latest.json / results-latest-ratios.svg */
@@ -157,30 +174,13 @@ public final class SideBySide {
 
     private void measure(int rep, int round, Workloads.Workload w, Union u) {
         try {
-            for (int attempt = 1; ; attempt++) {
-                if (!u.isMounted() && !w.id().equals("mount")) u.mount();
-                w.prep().run(u, rep);
-                Shell.sync(); // no write-back of an earlier step lands in this one
-                OptionalLong pid = u.serverPid();
-                double cpu0 = pid.isPresent() ? ServerProcess.cpuSeconds(pid.getAsLong()) : Double.NaN;
-                Noise.Drops before = Noise.Drops.read();
-                double secs = w.step().run(u, rep);
-                Noise.Drops after = Noise.Drops.read();
-                double cpu = pid.isPresent() ? ServerProcess.cpuSeconds(pid.getAsLong()) - cpu0 : Double.NaN;
-                Noise.Decision d = Noise.decide(Noise.droppedBetween(before, after), attempt, w.repeatable());
-                String why = "another process dropped the caches during the timed step (" + Results.time(secs) + ")";
-                if (d == Noise.Decision.RERUN) {
-                    results.rerun(w.id(), u.label, round, why);
-                    log("rep %d %-18s %-16s %s: taken again", rep + 1, w.id(), u.label, why);
-                    continue;
-                }
-                if (d == Noise.Decision.KEEP_DISTURBED) results.disturbed(w.id(), u.label, round, why);
-                results.add(w.id(), u.label, round, secs, cpu);
-                log("rep %d %-18s %-16s %10s%s%s", rep + 1, w.id(), u.label, Results.time(secs),
-                        Double.isNaN(cpu) ? "" : String.format(Locale.ROOT, "  (server CPU %.2f s)", cpu),
-                        d == Noise.Decision.KEEP_DISTURBED ? "  DISTURBED (caches dropped by another process)" : "");
-                return;
-            }
+            Workloads.Sample s = Workloads.measure(w, u, rep, why -> {
+                results.rerun(w.id(), u.label, round, why);
+                log("rep %d %-18s %-16s %s: taken again", rep + 1, w.id(), u.label, why);
+            });
+            if (s.noise() == Noise.Decision.KEEP_DISTURBED) results.disturbed(w.id(), u.label, round, s.why());
+            results.add(w.id(), u.label, round, s.seconds(), s.serverCpu());
+            log("rep %d %-18s %-16s %s", rep + 1, w.id(), u.label, s);
         } catch (Throwable t) {
             String msg = t.getClass().getSimpleName() + ": " + t.getMessage();
             results.error(w.id(), u.label, msg);
@@ -198,6 +198,11 @@ public final class SideBySide {
     private synchronized void cleanup() {
         if (cleanedUp) return;
         cleanedUp = true;
+        teardown(unions, scratch, opts.keepScratch, problems);
+    }
+
+    /** Unmounts every union, stops what outlives them and any server left below scratch, deletes scratch (unless keep). */
+    static void teardown(List<Union> unions, Path scratch, boolean keep, List<String> problems) {
         for (Union u : unions) {
             try {
                 problems.addAll(u.unmount());
@@ -221,7 +226,7 @@ public final class SideBySide {
             problems.add("server process " + pid + " left running, stopped: " + ServerProcess.argv(pid));
             ServerProcess.awaitExit(pid, 0);
         }
-        if (opts.keepScratch) {
+        if (keep) {
             log("kept %s", scratch);
         } else if (MountInfo.under(scratch).isEmpty()) {
             Shell.removeTree(scratch);
@@ -265,13 +270,7 @@ public final class SideBySide {
         }
         sb.append("### Configuration\n\n");
         sb.append("- date: ").append(started).append("; run took ").append(String.format(Locale.ROOT, "%.1f", minutes)).append(" min\n");
-        sb.append("- machine: kernel ").append(Shell.output("uname", "-r")).append(", ")
-                .append(Runtime.getRuntime().availableProcessors()).append(" CPUs (").append(cpuModel()).append("), ")
-                .append(memTotal()).append("; load average before ").append(loadBefore.split(" ", 4).length > 3
-                        ? String.join(" ", Arrays.copyOf(loadBefore.split(" "), 3)) : loadBefore)
-                .append(", after ").append(String.join(" ", Arrays.copyOf(Shell.output("cat", "/proc/loadavg").split(" "), 3))).append('\n');
-        sb.append("- scratch filesystem: ").append(Shell.output("findmnt", "-n", "-o", "FSTYPE,SOURCE,OPTIONS", "-T", "/var/tmp")).append('\n');
-        sb.append("- java: ").append(Shell.run(List.of("java", "-version")).err().lines().findFirst().orElse("?")).append('\n');
+        sb.append(environment(loadBefore));
         sb.append("- scale: big file ").append(opts.bigFileBytes >> 20).append(" MiB; walked tree ").append(trees.walkEntries)
                 .append(" entries (2 lowers, every directory in both, 10 of 50 names per directory shadowed); untar ")
                 .append(trees.untarFiles).append(" files of 0–4 KiB; rm -rf ").append(trees.rmEntries).append(" entries; ")
@@ -295,6 +294,29 @@ public final class SideBySide {
         if (!jarSource.isEmpty()) sb.append("- strata jar: ").append(jarSource).append('\n');
         sb.append("- command: `benchmarks/run.sh ").append(String.join(" ", argsForReport())).append("`\n");
         return sb.toString();
+    }
+
+    /** The machine, its load before and now, the scratch filesystem, java: lines of a report's configuration. */
+    static String environment(String loadBefore) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("- machine: kernel ").append(Shell.output("uname", "-r")).append(", ")
+                .append(Runtime.getRuntime().availableProcessors()).append(" CPUs (").append(cpuModel()).append("), ")
+                .append(memTotal()).append("; load average before ").append(loadBefore.split(" ", 4).length > 3
+                        ? String.join(" ", Arrays.copyOf(loadBefore.split(" "), 3)) : loadBefore)
+                .append(", after ").append(String.join(" ", Arrays.copyOf(Shell.output("cat", "/proc/loadavg").split(" "), 3))).append('\n');
+        sb.append("- scratch filesystem: ").append(Shell.output("findmnt", "-n", "-o", "FSTYPE,SOURCE,OPTIONS", "-T", "/var/tmp")).append('\n');
+        sb.append("- java: ").append(Shell.run(List.of("java", "-version")).err().lines().findFirst().orElse("?")).append('\n');
+        return sb.toString();
+    }
+
+    /** Copies the jar aside (others may rebuild it while this runs); says what was copied and from which sources. */
+    static String snapshotJar(Path jar, Path copy) throws IOException {
+        if (!Files.isRegularFile(jar)) throw new IllegalStateException("no Strata jar at " + jar + " (build it)");
+        Files.copy(jar, copy, StandardCopyOption.COPY_ATTRIBUTES);
+        return jar + " (built " + Files.getLastModifiedTime(jar) + ", sha256 " + sha256(copy)
+                + "); sources at the start of the run: git " + Shell.output("git", "rev-parse", "--short", "HEAD")
+                + ", uncommitted changes in: " + String.join(" ", Shell.output("git", "status", "--short", "--untracked-files=no")
+                .lines().map(l -> l.replaceFirst("^\\s*\\S+\\s+", "")).toList());
     }
 
     private List<String> argsForReport() {

@@ -60,8 +60,31 @@ abstract class Union {
     /** How this column is set up, for the configuration section. */
     abstract String describe();
 
+    /** Lower directories other than lower1:lower2 (the scaling runs' N layers), top first; null = lower1:lower2. */
+    private List<Path> lowers;
+
+    void lowers(List<Path> topFirst) {
+        this.lowers = List.copyOf(topFirst);
+    }
+
     String lowerdir() {
-        return lower1 + ":" + lower2;
+        if (lowers == null) return lower1 + ":" + lower2;
+        return String.join(":", lowers.stream().map(Path::toString).toList());
+    }
+
+    /** The lowers by name only, relative to {@link #mountDir()}. */
+    String lowerdirNames() {
+        return String.join(":", lowers.stream().map(l -> l.getFileName().toString()).toList());
+    }
+
+    /**
+     * The directory the mount command runs in: the lowers' common parent when there are many, so that the kernel's
+     * mount options (one page) can name them relative to it; null = inherited.
+     */
+    Path mountDir() {
+        if (lowers == null || lowers.size() <= 2) return null;
+        Path parent = lowers.get(0).getParent();
+        return lowers.stream().allMatch(l -> parent.equals(l.getParent())) ? parent : null;
     }
 
     boolean isMounted() {
@@ -86,7 +109,7 @@ abstract class Union {
     double mount() {
         if (mounted) throw new IllegalStateException(label + " is already mounted");
         List<String> cmd = mountCommand();
-        Shell.Result r = Shell.run(cmd, mountEnv(), false);
+        Shell.Result r = Shell.run(cmd, mountEnv(), false, mountDir());
         if (r.exit() != 0) {
             cleanupAfterFailedMount();
             throw new IllegalStateException(label + ": " + String.join(" ", cmd) + " exited " + r.exit() + ": " + (r.err() + r.out()).trim());
@@ -147,8 +170,9 @@ abstract class Union {
 
         @Override
         List<String> mountCommand() {
+            String lowerdir = mountDir() == null ? lowerdir() : lowerdirNames();
             return List.of("mount", "-t", "overlay", "overlay", "-o",
-                    "lowerdir=" + lowerdir() + ",upperdir=" + upper + ",workdir=" + work + ",redirect_dir=on,metacopy=on",
+                    "lowerdir=" + lowerdir + ",upperdir=" + upper + ",workdir=" + work + ",redirect_dir=on,metacopy=on",
                     mnt.toString());
         }
 
@@ -240,16 +264,30 @@ abstract class Union {
      */
     static final class StrataStore extends Union {
         private final Path jar, store;
-        private final String cliJvm;
+        private final String cliJvm, container, from;
 
         StrataStore(Path scratch, Path jar, String cliJvm) {
-            super("strata-store", scratch);
-            this.jar = jar;
-            this.cliJvm = cliJvm;
-            this.store = root.resolve("store");
+            this("strata-store", scratch, jar, cliJvm, null, "c", null);
         }
 
-        private List<String> cli(String... args) {
+        /**
+         * store: null = its own under the column's root; from: C@SNAP to make the container a clone of that snapshot
+         * (`strata create --from`), null = a container on this column's lowers.
+         */
+        StrataStore(String label, Path scratch, Path jar, String cliJvm, Path store, String container, String from) {
+            super(label, scratch);
+            this.jar = jar;
+            this.cliJvm = cliJvm;
+            this.store = store == null ? root.resolve("store") : store;
+            this.container = container;
+            this.from = from;
+        }
+
+        Path store() {
+            return store;
+        }
+
+        List<String> cli(String... args) {
             List<String> cmd = new ArrayList<>(List.of("java"));
             cmd.addAll(Shell.words(cliJvm));
             cmd.addAll(List.of("-jar", jar.toString()));
@@ -261,14 +299,15 @@ abstract class Union {
         @Override
         void freshUpper() {
             super.freshUpper();
-            Shell.run(cli("rm", "c"));
-            Shell.Result r = Shell.run(cli("create", "--name", "c", "--lowerdir", lowerdir()));
+            Shell.run(cli("rm", container));
+            Shell.Result r = Shell.run(from == null ? cli("create", "--name", container, "--lowerdir", lowerdir())
+                    : cli("create", "--name", container, "--from", from));
             if (r.exit() != 0) throw new IllegalStateException(label + ": create failed: " + (r.err() + r.out()).trim());
         }
 
         @Override
         List<String> mountCommand() {
-            return cli("mount", "c", mnt.toString());
+            return cli("mount", container, mnt.toString());
         }
 
         @Override
@@ -294,7 +333,8 @@ abstract class Union {
 
         @Override
         String describe() {
-            return "block store at " + store + ": `" + String.join(" ", cli("create", "--name", "c", "--lowerdir", lowerdir()))
+            return "block store at " + store + ": `" + String.join(" ", from == null
+                    ? cli("create", "--name", container, "--lowerdir", lowerdir()) : cli("create", "--name", container, "--from", from))
                     + "`, then `" + String.join(" ", mountCommand()) + "` (served by the store daemon)";
         }
     }

@@ -91,6 +91,9 @@ class ReportTest {
         assertEquals(1.3, seq.at("/ratios/strata/median").asDouble(), 1e-9);
         assertEquals(2, seq.at("/ratios/strata/pairs").asInt());
         assertFalse(seq.get("ratios").has("overlayfs"), "no ratio of the baseline against itself");
+        assertEquals(0.05, seq.at("/serverCpuSeconds/strata/median").asDouble(), 1e-12);
+        assertEquals(2, seq.at("/serverCpuSeconds/strata/samples").asInt());
+        assertFalse(seq.get("serverCpuSeconds").has("overlayfs"), "a kernel mount has no server");
         JsonNode untar = ws.get(2);
         assertEquals(1, untar.at("/ratios/fuse-overlayfs/pairs").asInt());
         assertEquals("IOException: tar exited 2", untar.at("/errors/fuse-overlayfs").asText());
@@ -99,6 +102,14 @@ class ReportTest {
         assertTrue(j.get("reruns").get(0).asText().startsWith("walk-warm on strata, round 1"));
         assertEquals(1, j.get("disturbed").size());
         assertEquals(190 * 1024, j.at("/serverMemory/strata/peakHwmKib").asLong());
+    }
+
+    @Test
+    void cpuTableHasTheServersMedianCpuSecondsPerWorkload() {
+        List<String> lines = results().cpuTable(WORKLOADS).lines().toList();
+        assertEquals("| workload | fuse-overlayfs server CPU | strata server CPU | fuse-overlayfs wall | strata wall |", lines.get(0));
+        assertEquals(2 + WORKLOADS.size(), lines.size());
+        assertTrue(lines.get(2).startsWith("| `seq-read-cold` | 0.04 s | 0.05 s |"), lines.get(2));
     }
 
     @Test
