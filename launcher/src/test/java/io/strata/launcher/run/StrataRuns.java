@@ -132,8 +132,9 @@ final class StrataRuns implements AutoCloseable {
     Result finish(Process p) {
         try {
             if (!p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                String why = hangReport(p);
                 p.destroyForcibly();
-                fail("strata still running after " + WAIT_SECONDS + " s: " + p.info().commandLine().orElse("?"));
+                fail("strata still running after " + WAIT_SECONDS + " s: " + Cli.commandLine(p.pid()) + "\n" + why);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -141,6 +142,34 @@ final class StrataRuns implements AutoCloseable {
         }
         int n = started.indexOf(p);
         return new Result(p.exitValue(), read(base.resolve("cli-" + n + ".out")), read(base.resolve("cli-" + n + ".err")));
+    }
+
+    /**
+     * What a hung CLI and this store's daemon are doing: their threads (jstack), the CLI's output so far, the end of
+     * daemon.log; for the failure message.
+     */
+    private String hangReport(Process p) {
+        StringBuilder b = new StringBuilder();
+        List<Long> pids = new ArrayList<>(List.of(p.pid()));
+        ProcessHandle.allProcesses().filter(h -> h.pid() != p.pid())
+                .filter(h -> Cli.commandLine(h.pid()).contains(store.toString())).forEach(h -> pids.add(h.pid()));
+        for (long pid : pids) {
+            b.append("--- ").append(pid).append(": ").append(Cli.commandLine(pid)).append('\n');
+            try {
+                Process j = new ProcessBuilder("jstack", Long.toString(pid)).redirectErrorStream(true).start();
+                String dump = new String(j.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                j.waitFor(30, TimeUnit.SECONDS);
+                b.append(dump.length() > 20_000 ? dump.substring(0, 20_000) : dump);
+            } catch (IOException | InterruptedException e) {
+                b.append("(no jstack: ").append(e).append(")\n");
+            }
+        }
+        int n = started.indexOf(p);
+        b.append("--- out: ").append(read(base.resolve("cli-" + n + ".out"))).append("\n--- err: ")
+                .append(read(base.resolve("cli-" + n + ".err")));
+        String log = read(store.resolve("daemon.log"));
+        b.append("\n--- daemon.log: ").append(log.length() > 5_000 ? log.substring(log.length() - 5_000) : log);
+        return b.toString();
     }
 
     /** strata ARGS…, to its end. */
