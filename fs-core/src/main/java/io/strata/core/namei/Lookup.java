@@ -224,7 +224,7 @@ public final class Lookup {
                 dirRel = ph.rel();
                 rel = Paths.join(dirRel, name);
             }
-            Stat st = l.lstat(rel);
+            Stat st = l.mayHold(dirRel, Paths.name(rel)) ? l.lstat(rel) : null;
             boolean ownWhiteout = st != null && l.isWhiteout(rel, st);
             if (st != null && !ownWhiteout && !l.isMarkerName(Paths.name(rel))) {
                 Stat top = up != null ? up : hits.isEmpty() ? null : hits.get(0).stat();
@@ -263,7 +263,7 @@ public final class Lookup {
             if (!ph.stat().isDir()) continue;
             DirLayer l = layers.lower(ph.layer());
             String rel = Paths.join(ph.rel(), name);
-            Stat st = l.lstat(rel);
+            Stat st = l.mayHold(ph.rel(), name) ? l.lstat(rel) : null;
             if (st != null && !l.isMarkerName(name)) return !l.isWhiteout(rel, st);
             if (l.hasOciWhiteout(ph.rel(), name)) return false;
         }
