@@ -6,6 +6,7 @@ import io.strata.core.host.Stat;
 import io.strata.core.layer.DirLayer;
 import io.strata.core.layer.LayerStack;
 import io.strata.core.layer.Paths;
+import io.strata.core.whiteout.Whiteouts;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +44,11 @@ public final class Lookup {
 
     public void endChange() {
         changes.incrementAndGet();
+    }
+
+    /** The change sequence now: a {@link Listed} taken after it resolves its entries only while it is unchanged. */
+    public long changeSeq() {
+        return changes.get();
     }
 
     /** Forgets what is cached for path and everything below it: the cost is what was cached there, not the cache. */
@@ -142,8 +148,30 @@ public final class Lookup {
         }
     }
 
+    /**
+     * An entry of a merged listing, resolved from what the listing learned (the lookup a readdirplus answers with):
+     * as {@link #resolve} would, and cached like it, but asking only the layers that listed the name. A listing that a
+     * change may have overtaken is not trusted: then this is a plain {@link #resolve}.
+     */
+    public Node resolveListed(Listed dir, String name) throws FsException {
+        String path = Paths.join(dir.dir().path(), name);
+        if (cache.containsKey(path) || (dir.seq() & 1) != 0 || changes.get() != dir.seq()) return resolve(path);
+        Node n = child(dir.dir(), name, dir);
+        if (n == null) throw new FsException(Errno.ENOENT, path);
+        remember(path, n, dir.seq());
+        return n;
+    }
+
     /** One component below a directory node, or null when the name does not exist in the union. */
     public Node child(Node parent, String name) throws FsException {
+        return child(parent, name, null);
+    }
+
+    /**
+     * {@link #child(Node, String)}; with listed (parent's listing, still current), the layers whose listing does not
+     * hold the name are not asked: there lstat finds nothing and no marker names it, so the answer is the same.
+     */
+    private Node child(Node parent, String name, Listed listed) throws FsException {
         if (Paths.nameBytes(name) > Paths.NAME_MAX) throw new FsException(Errno.ENAMETOOLONG, name);
         String path = Paths.join(parent.path(), name);
         Stat up = null;
@@ -152,7 +180,7 @@ public final class Lookup {
         DirLayer upper = layers.upper();
         if (parent.upper() != null && parent.upper().isDir()) {
             if (upper.isMarkerName(name)) return null;
-            Stat st = upper.lstat(path);
+            Stat st = listed == null || listed.inUpper(name) ? upper.lstat(path) : null;
             if (st != null) {
                 if (upper.isWhiteout(path, st)) return null;
                 up = st;
@@ -160,7 +188,7 @@ public final class Lookup {
                     if (upper.isOpaque(path)) return new Node(path, up, List.of(), path, false);
                     redirect = upper.dirRedirect(path);
                     // an OCI marker beside it deleted the lower directory of that name: this one is new (opaque)
-                    if (redirect == null && upper.hasOciWhiteout(parent.path(), name))
+                    if (redirect == null && upperOciWhiteout(upper, parent, name, listed))
                         return new Node(path, up, List.of(), path, false);
                 } else if (st.isRegular() && layers.metacopy() && upper.isMetacopy(path)) {
                     metacopy = true;
@@ -168,7 +196,7 @@ public final class Lookup {
                 } else {
                     return new Node(path, up, List.of(), path, false);
                 }
-            } else if (upper.hasOciWhiteout(parent.path(), name)) {
+            } else if (upperOciWhiteout(upper, parent, name, listed)) {
                 return null;
             }
         }
@@ -176,7 +204,13 @@ public final class Lookup {
                 : redirect.startsWith("/") ? Paths.fromAbsolute(redirect) : Paths.join(parent.lowerPath(), redirect);
         boolean redirected = redirect != null;
         List<Node.Hit> hits = new ArrayList<>(2);
+        int[] listedIn = listed == null || redirected ? null : listed.lowers(name);
+        int next = 0;
         for (int i = 0; i < layers.lowerCount(); i++) {
+            if (listedIn != null && !redirected) { // until a redirect leads elsewhere, only where the listing saw it
+                if (next == listedIn.length) break;
+                i = listedIn[next++];
+            }
             DirLayer l = layers.lower(i);
             String rel;
             String dirRel;
@@ -190,7 +224,7 @@ public final class Lookup {
                 dirRel = ph.rel();
                 rel = Paths.join(dirRel, name);
             }
-            Stat st = l.lstat(rel);
+            Stat st = l.mayHold(dirRel, Paths.name(rel)) ? l.lstat(rel) : null;
             boolean ownWhiteout = st != null && l.isWhiteout(rel, st);
             if (st != null && !ownWhiteout && !l.isMarkerName(Paths.name(rel))) {
                 Stat top = up != null ? up : hits.isEmpty() ? null : hits.get(0).stat();
@@ -229,11 +263,16 @@ public final class Lookup {
             if (!ph.stat().isDir()) continue;
             DirLayer l = layers.lower(ph.layer());
             String rel = Paths.join(ph.rel(), name);
-            Stat st = l.lstat(rel);
+            Stat st = l.mayHold(ph.rel(), name) ? l.lstat(rel) : null;
             if (st != null && !l.isMarkerName(name)) return !l.isWhiteout(rel, st);
             if (l.hasOciWhiteout(ph.rel(), name)) return false;
         }
         return false;
+    }
+
+    private static boolean upperOciWhiteout(DirLayer upper, Node parent, String name, Listed listed) throws FsException {
+        if (listed == null) return upper.hasOciWhiteout(parent.path(), name);
+        return upper.honoursOciMarkers() && listed.inUpper(Whiteouts.ociWhiteoutFor(name));
     }
 
     /** A redirect names a path from the layer root: every component of its parent must be a real directory. */

@@ -44,8 +44,17 @@ public record Node(String path, Stat upper, List<Hit> lowers, String lowerPath, 
         return isDir() && (upper != null ? !lowers.isEmpty() : lowers.size() > 1);
     }
 
+    /** The hit in that layer, or null (hits are in layer order: a binary search, as a directory may have hundreds). */
     public Hit hitIn(int layer) {
-        for (Hit h : lowers) if (h.layer() == layer) return h;
+        int lo = 0;
+        int hi = lowers.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int l = lowers.get(mid).layer();
+            if (l < layer) lo = mid + 1;
+            else if (l > layer) hi = mid - 1;
+            else return lowers.get(mid);
+        }
         return null;
     }
 }

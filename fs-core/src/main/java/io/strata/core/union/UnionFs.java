@@ -13,6 +13,7 @@ import io.strata.core.layer.LayerStack;
 import io.strata.core.layer.Paths;
 import io.strata.core.layerfs.LayerFile;
 import io.strata.core.layerfs.LayerFs;
+import io.strata.core.namei.Listed;
 import io.strata.core.namei.Lookup;
 import io.strata.core.namei.Node;
 import io.strata.core.readdir.MergedReaddir;
@@ -104,6 +105,19 @@ public final class UnionFs {
         Node n = lookup.resolve(path);
         if (!n.isDir()) throw new FsException(Errno.ENOTDIR, path);
         return readdir.list(n);
+    }
+
+    /** readdir, with what the listing learned: its entries' attributes then need no lookup through every layer. */
+    public Listed readdirListed(String path) throws FsException {
+        long seq = lookup.changeSeq();
+        Node n = lookup.resolve(path);
+        if (!n.isDir()) throw new FsException(Errno.ENOTDIR, path);
+        return readdir.listed(n, seq);
+    }
+
+    /** The attributes of one entry of a listing (readdirplus), as {@link #getattr} answers them for its path. */
+    public Stat getattr(Listed dir, String name) throws FsException {
+        return attrs(lookup.resolveListed(dir, name));
     }
 
     public Host.StatFs statfs() throws FsException {

@@ -4,6 +4,7 @@ import io.strata.core.errno.Errno;
 import io.strata.core.errno.FsException;
 import io.strata.core.host.Host;
 import io.strata.core.host.Stat;
+import io.strata.core.namei.Listed;
 import io.strata.core.union.UnionFile;
 import io.strata.core.union.UnionFs;
 import io.strata.fuse.Handles;
@@ -52,6 +53,8 @@ final class LowLevelOps {
     static final class OpenDir {
         final Node node;
         List<String> names;
+        /** With readdirplus: the listing with what it learned, which answers the entries' attributes cheaply. */
+        Listed listed;
 
         OpenDir(Node node) {
             this.node = node;
@@ -621,7 +624,10 @@ final class LowLevelOps {
             OpenDir d = dirs.get(fi.getLong(Layout.FI_FH));
             if (d == null) throw new FsException(Errno.EBADF);
             String dirPath = nodes.path(d.node);
-            if (off == 0 || d.names == null) d.names = dirPath == null ? List.of() : fs.readdir(dirPath);
+            if (off == 0 || d.names == null) {
+                d.listed = dirPath != null && plus ? fs.readdirListed(dirPath) : null;
+                d.names = dirPath == null ? List.of() : d.listed != null ? d.listed.names() : fs.readdir(dirPath);
+            }
             List<String> names = d.names;
             Scratch s = scratch.get();
             Pointer buf = s.data(size);
@@ -645,7 +651,9 @@ final class LowLevelOps {
                         Stat st;
                         numbers.readLock().lock();
                         try {
-                            st = fs.getattr(dirPath.isEmpty() ? name : dirPath + "/" + name);
+                            // a listing of the directory under another name (renamed since) answers by path
+                            st = d.listed != null && d.listed.dir().path().equals(dirPath) ? fs.getattr(d.listed, name)
+                                    : fs.getattr(dirPath.isEmpty() ? name : dirPath + "/" + name);
                             child = nodes.remember(d.node, name, st);
                         } catch (FsException e) {
                             continue; // gone since the listing
