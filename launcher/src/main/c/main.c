@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,20 @@ static void die_with_parent(void) {
     if (getppid() != parent) nx_die(NX_EXIT_FAILED, 0, "the launcher exited");
 }
 
+/*
+ * A container starts with every signal at its default and none blocked, whatever its launcher inherited: a launcher
+ * under nohup, or started with & by a non-interactive shell, has SIGHUP or SIGINT ignored, and an ignored signal is
+ * discarded even while blocked (the signalfd that forwards it would never see it), and a shell cannot trap a signal
+ * that was ignored when it started. The launcher decides what it relays; the helper passes on all it gets.
+ */
+static void clean_signals(void) {
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL); /* EINVAL for the few the C library keeps */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 int main(int argc, char **argv) {
     /* nothing the helper inherited reaches the container */
     syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -143,6 +158,7 @@ int main(int argc, char **argv) {
     }
     if (argc < 2 || (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "exec") != 0))
         usage_error("unknown command", argc < 2 ? NULL : argv[1]);
+    clean_signals();
     bool run = strcmp(argv[1], "run") == 0;
     static struct nx_options o;
     parse(argc, argv, run, &o);
