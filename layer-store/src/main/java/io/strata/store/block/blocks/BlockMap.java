@@ -328,10 +328,12 @@ public final class BlockMap {
         long freed = 0;
         ByteBuffer header = ByteBuffer.allocateDirect(Unit.HEADER);
         try (ReadOptions ro = new ReadOptions().setFillCache(false); RocksIterator it = db.rocks().newIterator(db.blocks, ro)) {
-            for (it.seek(lo); it.isValid() && Arrays.compareUnsigned(it.key(), hi) < 0; it.next()) {
+            for (it.seek(lo); it.isValid(); it.next()) {
+                byte[] key = it.key();
+                if (Arrays.compareUnsigned(key, hi) >= 0) break;
                 byte[] h = header(it, header);
                 if (owned == own.length) own = Arrays.copyOf(own, owned * 2);
-                own[owned++] = Keys.unit(it.key());
+                own[owned++] = Keys.unit(key);
                 own[owned++] = Unit.coveredOf(h, unit);
                 freed += Keys.isTombstone(h) ? 0 : Unit.HEADER + (long) Unit.PAGE * Long.bitCount(Unit.presentOf(h));
             }
@@ -352,12 +354,15 @@ public final class BlockMap {
             }
         }
         if (!older) return;
+        if (n.cuts.length >= 2 * 0xffff) throw new FsException(Errno.ENOSPC, "inode " + n.ino + ": too many cuts");
         long parent = chain.gen(1), visible = n.hiddenFrom(parent), shadow = 0;
         byte[] plo = Keys.block(parent, n.ino, from), phi = Keys.inodePrefix(parent, n.ino + 1);
         try (ReadOptions ro = new ReadOptions().setFillCache(false); RocksIterator it = db.rocks().newIterator(db.blocks, ro)) {
             int o = 0;
-            for (it.seek(plo); it.isValid() && Arrays.compareUnsigned(it.key(), phi) < 0; it.next()) {
-                long u = Keys.unit(it.key());
+            for (it.seek(plo); it.isValid(); it.next()) {
+                byte[] key = it.key();
+                if (Arrays.compareUnsigned(key, phi) >= 0) break;
+                long u = Keys.unit(key);
                 if (u * unit >= visible) break; // an earlier cut hides it already (and counted it)
                 byte[] h = header(it, header);
                 while (o < owned && own[o] < u) o += 2;
