@@ -2,6 +2,7 @@ package io.strata.store.block;
 
 import io.strata.core.host.Stat;
 import io.strata.core.writable.WritableLayer;
+import io.strata.store.block.blocks.Unit;
 import io.strata.store.block.db.MemoryBudget;
 import io.strata.store.block.layer.BlockLayer;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The block map against an in-memory model: seeded random writes (partial pages, across units, far beyond the end),
- * truncates down and up, punched holes, fallocate, appends, snapshots, restores and clones, on a file created in the
- * layer and on a metadata-only copy-up of a lower file. After every step the file's size and a random range are
+ * truncates down and up (also down then at once up and written into, over older generations' units), punched
+ * holes, fallocate, appends, snapshots, restores, clones and gc, on a file created in the layer and on a
+ * metadata-only copy-up of a lower file. After every step the file's size and a random range are
  * compared with the model; every few steps the whole file, and every live snapshot's view of it.
  */
 class BlockMapModelTest {
@@ -91,6 +93,16 @@ class BlockMapModelTest {
                     if (rnd.nextInt(10) == 0) to = rnd.nextInt(3000); // into and out of the inline range
                     layer.truncate(ino, to);
                     model.truncate(to);
+                    if (rnd.nextInt(3) == 0) { // shrink, then grow over what older generations hold there: zeros
+                        long up = to + rnd.nextInt(4 * unit) + 1;
+                        layer.truncate(ino, up);
+                        model.truncate(up);
+                        byte[] b = new byte[rnd.nextInt(Unit.PAGE) + 1];
+                        rnd.nextBytes(b);
+                        long off = to + rnd.nextInt((int) (up - to));
+                        layer.write(ino, off, b, 0, b.length);
+                        model.write(off, b);
+                    }
                 } else if (op < 68) {
                     long off = rnd.nextInt(Math.max(1, size + 1));
                     long len = rnd.nextInt(3 * unit) + 1;
@@ -128,6 +140,7 @@ class BlockMapModelTest {
                     store.removeSnapshot(cs[0], cs[1]);
                     snaps.remove(k);
                     snapModels.remove(k);
+                    if (rnd.nextBoolean()) store.gc(); // prunes what the head's cuts hide
                 } else {
                     if (size > 0) {
                         long off = rnd.nextInt(size);

@@ -205,4 +205,48 @@ class SnapshotsTest {
             TempDirs.delete(dir);
         }
     }
+
+    @Test
+    void truncateAcrossASnapshotWritesNoKeyPerUnitAndRmSnapshotFreesWhatItHid() throws Exception {
+        Path dir = TempDirs.create("cut");
+        try (BlockStore s = BlockStore.open(dir.resolve("db"), MemoryBudget.SMALL)) {
+            s.createContainer("c", "");
+            long ino;
+            byte[] v1 = random(4 << 20, 8);
+            try (BlockLayer l = s.openLayer("c")) {
+                ino = l.create(l.rootIno(), "f", 0100644, 0, 0, 0).ino();
+                l.write(ino, 0, v1, 0, v1.length);
+            }
+            s.createSnapshot("c", "s1");
+            byte[] tail = random(300_000, 9);
+            try (BlockLayer l = s.openLayer("c")) {
+                l.write(ino, 3 << 20, tail, 0, tail.length); // the head's own units beyond the cut
+                long before = keys(s);
+                l.truncate(ino, 10_000);
+                assertTrue(keys(s) <= before + 2, "no key per unit dropped: " + before + " -> " + keys(s));
+                long head = s.df().containers().get(0).exclusive();
+                assertTrue(head <= 3 * 4096 + 64, "the head's units beyond the cut are freed: " + head);
+                assertTrue(s.df().snapshots().get(0).exclusive() >= (4 << 20) - 3 * 4096, "s1's hidden data is exclusive");
+                l.truncate(ino, 5 << 20);
+                assertArrayEquals(grown(v1), BlockMapModelTest.readAll(l, ino), "grown again: zeros, not s1's units");
+            }
+            try (BlockLayer v = s.openSnapshot("c", "s1")) {
+                assertArrayEquals(v1, BlockMapModelTest.readAll(v, ino), "the snapshot keeps its data");
+            }
+            Collector.Report r = s.removeSnapshot("c", "s1");
+            assertTrue(r.bytesFreed() >= (4 << 20) - 3 * 4096, "rm s1 frees what the cut hid: " + r);
+            try (BlockLayer l = s.openLayer("c")) {
+                assertArrayEquals(grown(v1), BlockMapModelTest.readAll(l, ino), "after the prune");
+            }
+        } finally {
+            TempDirs.delete(dir);
+        }
+    }
+
+    /** v's first 10,000 bytes, then zeros up to 5 MiB. */
+    private static byte[] grown(byte[] v) {
+        byte[] want = new byte[5 << 20];
+        System.arraycopy(v, 0, want, 0, 10_000);
+        return want;
+    }
 }

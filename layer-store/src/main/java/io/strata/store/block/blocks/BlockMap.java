@@ -8,13 +8,13 @@ import io.strata.store.block.keys.Keys;
 import io.strata.store.block.snapshot.Chain;
 import io.strata.store.block.txn.Counters;
 import io.strata.store.block.txn.Txn;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksIterator;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A regular file's data: inline in its inode while small, else a map unit index → {@link Unit} in the blocks
@@ -66,6 +66,7 @@ public final class BlockMap {
             long need = Unit.pagesOf(in, in + take);
             Keys.putLong(key, 16, u);
             for (int d = 0; d < chain.depth() && need != 0; d++) {
+                if (u * unit >= n.hiddenFrom(chain.gen(d))) break; // truncated away: zeros, as a tombstone
                 Keys.putLong(key, 0, chain.gen(d));
                 byte[] v = db.get(db.blocks, key);
                 if (v == null) continue;
@@ -102,6 +103,7 @@ public final class BlockMap {
         long bit = 1L << p;
         byte[] key = Keys.block(0, n.ino, u);
         for (int d = from; d < chain.depth(); d++) {
+            if (u * unit >= n.hiddenFrom(chain.gen(d))) return;
             Keys.putLong(key, 0, chain.gen(d));
             byte[] v = db.get(db.blocks, key);
             if (v == null) continue;
@@ -151,7 +153,8 @@ public final class BlockMap {
         return Keys.isTombstone(v) ? 0 : v.length;
     }
 
-    private void stage(Txn t, Chain chain, long ino, Staged s) throws FsException {
+    private void stage(Txn t, Chain chain, Inode n, Staged s) throws FsException {
+        long ino = n.ino;
         byte[] key = Keys.block(chain.head(), ino, s.index);
         if (s.image.decidesNothing()) {
             t.delete(db.blocks, key);
@@ -162,7 +165,7 @@ public final class BlockMap {
             t.count(chain.head(), Counters.DATA, v.length - s.oldLen);
         }
         long newly = s.image.covered() & ~s.coveredBefore;
-        if (newly != 0 && chain.depth() > 1) {
+        if (newly != 0 && chain.depth() > 1 && s.index * unit < n.hiddenFrom(chain.gen(1))) {
             byte[] pv = db.get(db.blocks, Keys.block(chain.gen(1), ino, s.index));
             if (pv != null) t.count(chain.head(), Counters.SHADOWED_PARENT, (long) Unit.PAGE * Long.bitCount(Unit.presentOf(pv) & newly));
         }
@@ -194,10 +197,10 @@ public final class BlockMap {
                 s.own(chain, n, p, in <= ps && in + take >= ps + Unit.PAGE);
             }
             System.arraycopy(buf, bo + done, s.image.data(), in, take);
-            stage(t, chain, n.ino, s);
+            stage(t, chain, n, s);
             done += take;
         }
-        for (Staged s : pending.values()) stage(t, chain, n.ino, s);
+        for (Staged s : pending.values()) stage(t, chain, n, s);
         n.size = Math.max(n.size, end);
     }
 
@@ -229,13 +232,13 @@ public final class BlockMap {
                 n.size = size;
                 return;
             }
-            for (Staged s : unInline(chain, n).values()) stage(t, chain, n.ino, s);
+            for (Staged s : unInline(chain, n).values()) stage(t, chain, n, s);
             n.size = size;
             return;
         }
         if (size < n.size) {
             if (n.origin != null) n.originLimit = Math.min(n.originLimit, size);
-            removeUnitsFrom(t, chain, n, (size + unit - 1) / unit);
+            cutFrom(t, chain, n, (size + unit - 1) / unit);
             int tail = (int) (size % unit);
             if (tail != 0) {
                 Staged s = load(chain, n.ino, size / unit);
@@ -248,7 +251,7 @@ public final class BlockMap {
                         s.image.clear(p);
                     }
                 }
-                stage(t, chain, n.ino, s);
+                stage(t, chain, n, s);
             }
         }
         n.size = size;
@@ -281,7 +284,7 @@ public final class BlockMap {
                     Arrays.fill(s.image.data(), a, b, (byte) 0);
                 }
             }
-            stage(t, chain, n.ino, s);
+            stage(t, chain, n, s);
         }
     }
 
@@ -295,6 +298,7 @@ public final class BlockMap {
         long shadow = 0;
         byte[] k = key.clone();
         for (int d = 1; d < chain.depth(); d++) {
+            if (u * unit >= n.hiddenFrom(chain.gen(d))) break;
             Keys.putLong(k, 0, chain.gen(d));
             byte[] v = db.get(db.blocks, k);
             if (v == null) continue;
@@ -311,34 +315,79 @@ public final class BlockMap {
         t.count(chain.head(), Counters.SHADOWED_PARENT, shadow);
     }
 
-    /** Removes every unit with index ≥ from (truncate): the head's own, and tombstones over older ones. */
-    private void removeUnitsFrom(Txn t, Chain chain, Inode n, long from) throws FsException {
-        Set<Long> seen = new HashSet<>();
-        for (int d = 0; d < chain.depth(); d++) {
-            for (long u : unitIndexes(chain.gen(d), n.ino, from)) if (seen.add(u)) removeUnit(t, chain, n, u);
-        }
-    }
-
-    /** Unit indexes ≥ from that generation gen holds for ino (values or tombstones). */
-    private long[] unitIndexes(long gen, long ino, long from) {
-        byte[] lo = Keys.block(gen, ino, from), hi = Keys.inodePrefix(gen, ino + 1);
-        long[] out = new long[16];
-        int n = 0;
-        try (RocksIterator it = db.rocks().newIterator(db.blocks)) {
-            for (it.seek(lo); it.isValid() && Arrays.compareUnsigned(it.key(), hi) < 0; it.next()) {
-                if (n == out.length) out = Arrays.copyOf(out, n * 2);
-                out[n++] = Keys.unit(it.key());
+    /**
+     * Every unit with index ≥ from reads as zeros from now on (truncate): the head's own are dropped with one
+     * DeleteRange, older generations' are hidden by a cut in the inode (no key written per unit). Costs one pass
+     * over the head's keys and the parent's keys beyond the cut (counters), reading 17-byte headers only.
+     */
+    private void cutFrom(Txn t, Chain chain, Inode n, long from) throws FsException {
+        long head = chain.head();
+        byte[] lo = Keys.block(head, n.ino, from), hi = Keys.inodePrefix(head, n.ino + 1);
+        long[] own = new long[32]; // unit index, covered pages: pairs in unit order
+        int owned = 0;
+        long freed = 0;
+        ByteBuffer header = ByteBuffer.allocateDirect(Unit.HEADER);
+        try (ReadOptions ro = new ReadOptions().setFillCache(false); RocksIterator it = db.rocks().newIterator(db.blocks, ro)) {
+            for (it.seek(lo); it.isValid(); it.next()) {
+                byte[] key = it.key();
+                if (Arrays.compareUnsigned(key, hi) >= 0) break;
+                byte[] h = header(it, header);
+                if (owned == own.length) own = Arrays.copyOf(own, owned * 2);
+                own[owned++] = Keys.unit(key);
+                own[owned++] = Unit.coveredOf(h, unit);
+                freed += Keys.isTombstone(h) ? 0 : Unit.HEADER + (long) Unit.PAGE * Long.bitCount(Unit.presentOf(h));
             }
         }
-        return Arrays.copyOf(out, n);
+        if (owned > 0) {
+            t.deleteRange(db.blocks, lo, hi);
+            t.count(head, Counters.DATA, -freed);
+        }
+        long at = from * unit;
+        boolean older = false; // does any older generation hold a unit the cut has to hide?
+        for (int d = 1; d < chain.depth() && !older; d++) {
+            long gen = chain.gen(d);
+            if (at >= n.hiddenFrom(gen)) break;
+            byte[] glo = Keys.block(gen, n.ino, from), ghi = Keys.inodePrefix(gen, n.ino + 1);
+            try (RocksIterator it = db.rocks().newIterator(db.blocks)) {
+                it.seek(glo);
+                older = it.isValid() && Arrays.compareUnsigned(it.key(), ghi) < 0 && Keys.unit(it.key()) * unit < n.hiddenFrom(gen);
+            }
+        }
+        if (!older) return;
+        if (n.cuts.length >= 2 * 0xffff) throw new FsException(Errno.ENOSPC, "inode " + n.ino + ": too many cuts");
+        long parent = chain.gen(1), visible = n.hiddenFrom(parent), shadow = 0;
+        byte[] plo = Keys.block(parent, n.ino, from), phi = Keys.inodePrefix(parent, n.ino + 1);
+        try (ReadOptions ro = new ReadOptions().setFillCache(false); RocksIterator it = db.rocks().newIterator(db.blocks, ro)) {
+            int o = 0;
+            for (it.seek(plo); it.isValid(); it.next()) {
+                byte[] key = it.key();
+                if (Arrays.compareUnsigned(key, phi) >= 0) break;
+                long u = Keys.unit(key);
+                if (u * unit >= visible) break; // an earlier cut hides it already (and counted it)
+                byte[] h = header(it, header);
+                while (o < owned && own[o] < u) o += 2;
+                long covered = o < owned && own[o] == u ? own[o + 1] : 0;
+                shadow += (long) Unit.PAGE * Long.bitCount(Unit.presentOf(h) & ~covered);
+            }
+        }
+        t.count(head, Counters.SHADOWED_PARENT, shadow);
+        n.cut(head, at);
+    }
+
+    /** The header of the iterator's unit value (or its tombstone), without copying its pages out of RocksDB. */
+    private static byte[] header(RocksIterator it, ByteBuffer buf) {
+        buf.clear();
+        byte[] h = new byte[Math.min(it.value(buf), Unit.HEADER)];
+        buf.get(0, h);
+        return h;
     }
 
     /**
      * The inode is gone from the point (last link removed): drops the head's units of it. Older generations' units
      * stay for the snapshots that see them; nothing in this point can reach them any more (the inode's tombstone).
      */
-    public void release(Txn t, Chain chain, long ino) throws FsException {
-        long head = chain.head();
+    public void release(Txn t, Chain chain, Inode n) throws FsException {
+        long ino = n.ino, head = chain.head();
         Map<Long, Long> own = new HashMap<>();
         byte[] lo = Keys.inodePrefix(head, ino), hi = Keys.inodePrefix(head, ino + 1);
         long freed = 0;
@@ -351,10 +400,11 @@ public final class BlockMap {
         t.deleteRange(db.blocks, lo, hi);
         t.count(head, Counters.DATA, -freed);
         if (chain.depth() > 1) {
-            long parent = chain.gen(1), shadowed = 0;
+            long parent = chain.gen(1), visible = n.hiddenFrom(parent), shadowed = 0;
             try (RocksIterator it = db.rocks().newIterator(db.blocks)) {
                 byte[] plo = Keys.inodePrefix(parent, ino), phi = Keys.inodePrefix(parent, ino + 1);
                 for (it.seek(plo); it.isValid() && Arrays.compareUnsigned(it.key(), phi) < 0; it.next()) {
+                    if (Keys.unit(it.key()) * unit >= visible) break; // hidden by a cut: counted by it
                     long covered = own.getOrDefault(Keys.unit(it.key()), 0L);
                     shadowed += (long) Unit.PAGE * Long.bitCount(Unit.presentOf(it.value()) & ~covered);
                 }

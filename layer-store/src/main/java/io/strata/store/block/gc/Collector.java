@@ -6,6 +6,7 @@ import io.strata.store.block.blocks.Unit;
 import io.strata.store.block.catalog.Records;
 import io.strata.store.block.db.Rocks;
 import io.strata.store.block.db.StoreDb;
+import io.strata.store.block.inode.Inode;
 import io.strata.store.block.keys.Keys;
 import io.strata.store.block.txn.Counters;
 import io.strata.store.block.txn.Txn;
@@ -153,8 +154,9 @@ public final class Collector {
 
     /** What gen's unit value still has to hold once child decides what it decides: value, a smaller one, or null. */
     private byte[] unitLeft(byte[] key, byte[] value, long child) throws FsException {
+        if (hidden(db.blocks, key, child)) return null;
         byte[] cv = db.get(db.blocks, Keys.withGen(key, child));
-        if (cv == null) return hidden(db.blocks, key, child) ? null : value;
+        if (cv == null) return value;
         int unit = db.unit();
         long covered = Unit.coveredOf(cv, unit);
         if (covered == Unit.allPages(unit)) return null;
@@ -166,12 +168,17 @@ public final class Collector {
         return u.decidesNothing() ? null : u.encode();
     }
 
-    /** The child generation has this key, or deleted the inode it belongs to (so nothing below it can see it). */
+    /**
+     * The child generation has this key, or deleted the inode it belongs to (so nothing below it can see it), or
+     * (a unit) truncated it away: a cut in the child's inode hides it.
+     */
     private boolean hidden(ColumnFamilyHandle cf, byte[] key, long child) throws FsException {
         if (cf != db.blocks && db.get(cf, Keys.withGen(key, child)) != null) return true;
         if (cf == db.inodes) return false;
         byte[] owner = db.get(db.inodes, Keys.inode(child, Keys.ino(key)));
-        return owner != null && Keys.isTombstone(owner);
+        if (owner == null) return false;
+        if (Keys.isTombstone(owner)) return true;
+        return cf == db.blocks && Keys.unit(key) * db.unit() >= Inode.decode(Keys.ino(key), owner).hiddenFrom(Keys.gen(key));
     }
 
     /** Has RocksDB rewrite the ranges of dropped generations now, returning their disk space. */

@@ -5,6 +5,7 @@ import io.strata.core.errno.FsException;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -17,12 +18,13 @@ import java.util.TreeMap;
  *   <li>{@code origin}/{@code originLimit}: metadata-only copy-up — bytes below originLimit that were never written
  *       in this layer come from the lower file at path origin (truncation lowers the limit);
  *   <li>{@code parent}/{@code name}: one link of the inode (its first), to name it in diffs;
- *   <li>{@code opaque}: a directory that hides the layers below it.
+ *   <li>{@code opaque}: a directory that hides the layers below it;
+ *   <li>{@code cuts}: what truncations hide of older generations' units (see {@link #hiddenFrom}).
  * </ul>
  */
 public final class Inode {
     private static final byte KIND = 1, FORMAT = 1;
-    private static final int F_OPAQUE = 1, F_INLINE = 2, F_ORIGIN = 4;
+    private static final int F_OPAQUE = 1, F_INLINE = 2, F_ORIGIN = 4, F_CUTS = 8;
 
     public final long ino;
     public int mode, uid, gid;
@@ -35,6 +37,13 @@ public final class Inode {
     public long originLimit;
     public long parent;
     public String name;
+    /**
+     * Pairs (generation, offset), generations and offsets strictly increasing: a truncation in generation g to
+     * below offset o hides every unit at o or beyond of the generations older than g (ids are given in creation
+     * order, so older = smaller along any chain), instead of writing a tombstone per unit.
+     */
+    public long[] cuts = NO_CUTS;
+    private static final long[] NO_CUTS = {};
     public final TreeMap<String, byte[]> xattrs = new TreeMap<>();
 
     public Inode(long ino) {
@@ -59,6 +68,25 @@ public final class Inode {
         return type() == S_IFLNK;
     }
 
+    /** The offset from which generation gen's units are hidden from this inode (Long.MAX_VALUE: none). */
+    public long hiddenFrom(long gen) {
+        for (int i = 0; i < cuts.length; i += 2) if (cuts[i] > gen) return cuts[i + 1];
+        return Long.MAX_VALUE;
+    }
+
+    /** Units at offset ≥ from of generations older than gen are hidden from now on. */
+    public void cut(long gen, long from) {
+        int keep = 0;
+        while (keep < cuts.length && cuts[keep + 1] < from) keep += 2; // the rest hide less than the new cut
+        if (keep > 0 && cuts[keep - 2] == gen) { // a cut of this generation already hides below from
+            cuts = Arrays.copyOf(cuts, keep);
+            return;
+        }
+        cuts = Arrays.copyOf(cuts, keep + 2);
+        cuts[keep] = gen;
+        cuts[keep + 1] = from;
+    }
+
     public void touchTimes(boolean atime, boolean mtime, boolean ctime) {
         long now = System.currentTimeMillis();
         long nanos = System.nanoTime() % 1_000_000; // sub-millisecond part: distinct values for close changes
@@ -72,7 +100,7 @@ public final class Inode {
     public byte[] encode() {
         byte[] nameB = utf8(name == null ? "" : name), originB = origin == null ? null : utf8(origin);
         int len = 3 + 3 * 4 + 3 * 8 + 3 * 12 + 8 + 2 + nameB.length + (inline != null ? 4 + inline.length : 0)
-                + (originB != null ? 2 + originB.length + 8 : 0) + 2;
+                + (originB != null ? 2 + originB.length + 8 : 0) + (cuts.length > 0 ? 2 + 8 * cuts.length : 0) + 2;
         byte[][] xk = new byte[xattrs.size()][];
         int i = 0;
         for (Map.Entry<String, byte[]> x : xattrs.entrySet()) {
@@ -81,7 +109,8 @@ public final class Inode {
         }
         ByteBuffer o = ByteBuffer.allocate(len); // big-endian, as DataOutputStream wrote it before
         o.put(KIND).put(FORMAT);
-        o.put((byte) ((opaque ? F_OPAQUE : 0) | (inline != null ? F_INLINE : 0) | (origin != null ? F_ORIGIN : 0)));
+        o.put((byte) ((opaque ? F_OPAQUE : 0) | (inline != null ? F_INLINE : 0) | (origin != null ? F_ORIGIN : 0)
+                | (cuts.length > 0 ? F_CUTS : 0)));
         o.putInt(mode).putInt(uid).putInt(gid).putLong(nlink).putLong(rdev).putLong(size);
         o.putLong(atimeSec).putInt(atimeNsec).putLong(mtimeSec).putInt(mtimeNsec).putLong(ctimeSec).putInt(ctimeNsec);
         o.putLong(parent);
@@ -90,6 +119,10 @@ public final class Inode {
         if (originB != null) {
             putBytes(o, originB);
             o.putLong(originLimit);
+        }
+        if (cuts.length > 0) {
+            o.putShort((short) (cuts.length / 2));
+            for (long c : cuts) o.putLong(c);
         }
         o.putShort((short) xattrs.size());
         i = 0;
@@ -134,6 +167,10 @@ public final class Inode {
             if ((flags & F_ORIGIN) != 0) {
                 n.origin = getString(in);
                 n.originLimit = in.getLong();
+            }
+            if ((flags & F_CUTS) != 0) {
+                n.cuts = new long[2 * Short.toUnsignedInt(in.getShort())];
+                for (int i = 0; i < n.cuts.length; i++) n.cuts[i] = in.getLong();
             }
             int nx = Short.toUnsignedInt(in.getShort());
             for (int i = 0; i < nx; i++) {

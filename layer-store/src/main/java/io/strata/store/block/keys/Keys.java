@@ -22,7 +22,8 @@ import java.nio.charset.StandardCharsets;
  * catalog   'c' NAME                              ContainerRecord: head generation, lower dirs
  *           's' CONTAINER NUL SNAPSHOT            SnapshotRecord: frozen generation, creation time
  * gens      gen                                   GenRecord: parent generation (0 = none), frozen flag
- * inodes    gen ino                               InodeRecord (kind 1) | tombstone
+ * inodes    gen ino                               InodeRecord (kind 1; its cuts hide older generations'
+ *                                                 units a truncation dropped) | tombstone
  * dirents   gen dirIno NAME                       DirentRecord: entry (kind 1: ino, type) | whiteout (kind 2)
  *                                                 | tombstone (kind 0: deleted in this generation)
  * blocks    gen ino unitIndex                     Unit (kind 1: present and cleared 4 KiB-page bitmaps + the

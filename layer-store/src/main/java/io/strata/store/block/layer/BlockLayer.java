@@ -300,7 +300,7 @@ public final class BlockLayer implements WritableLayer {
             return;
         }
         Inodes.remove(t, c, ino);
-        if (n.isRegular()) map.release(t, c, ino);
+        if (n.isRegular()) map.release(t, c, n);
     }
 
     @Override
