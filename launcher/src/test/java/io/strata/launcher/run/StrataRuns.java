@@ -114,7 +114,7 @@ final class StrataRuns implements AutoCloseable {
     Process start(String... args) {
         try {
             int n = started.size();
-            Process p = new ProcessBuilder(command(args)).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            Process p = new ProcessBuilder(withDefaultSignals(command(args))).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .redirectOutput(base.resolve("cli-" + n + ".out").toFile())
                     .redirectError(base.resolve("cli-" + n + ".err").toFile()).start();
             started.add(p);
@@ -122,6 +122,19 @@ final class StrataRuns implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The command run as from a shell prompt: SIGHUP, SIGINT, SIGTERM and SIGQUIT at their defaults (perl, Essential
+     * in Debian, resets them and execs: same pid). A suite started under nohup, or with & by a script, has some of them
+     * ignored, and a CLI that inherits an ignored SIGHUP rightly ignores it (the JVM installs no handler for an ignored
+     * shutdown signal, as docker's CLI under nohup does not pass hangups on), which the signal tests do not expect.
+     */
+    private static List<String> withDefaultSignals(List<String> command) {
+        List<String> cmd = new ArrayList<>(List.of("perl", "-e",
+                "$SIG{$_} = 'DEFAULT' for qw(HUP INT TERM QUIT); exec { $ARGV[0] } @ARGV or die \"exec $ARGV[0]: $!\\n\""));
+        cmd.addAll(command);
+        return cmd;
     }
 
     /** What a started CLI printed so far. */
