@@ -47,7 +47,7 @@ static void buf_add(struct buf *b, const char *s, size_t n) {
     b->data[b->len] = 0;
 }
 
-/* One field of the daemon's protocol: backslash, TAB, newline and CR escaped (ClientRuns.escape). */
+/* One field of the daemon's protocol: backslash, TAB, newline and CR escaped (Protocol.escape in layer-store). */
 static void buf_field(struct buf *b, const char *s) {
     buf_add(b, "\t", 1);
     for (; *s; s++) {

@@ -89,12 +89,13 @@ public final class MountTable {
         }
     }
 
-    static String unescape(String s) {
+    /** A mountinfo field as it names things: the kernel escapes space, tab, newline and backslash as \\ooo. */
+    public static String unescape(String s) {
         if (s.indexOf('\\') < 0) return s;
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c == '\\' && i + 3 < s.length()) {
+            if (c == '\\' && i + 3 < s.length() && s.substring(i + 1, i + 4).matches("[0-7]{3}")) {
                 b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
                 i += 3;
             } else {

@@ -1,6 +1,7 @@
 package io.strata.launcher;
 
 import io.strata.core.options.MountOptions;
+import io.strata.fuse.MountTable;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,7 +27,7 @@ final class IdmappedLowers {
         static Mount parse(String line) {
             String[] f = line.split(" ");
             List<String> opts = List.of(f[5].split(","));
-            return new Mount(f[2], unescape(f[3]), unescape(f[4]), opts.contains("idmapped"));
+            return new Mount(f[2], MountTable.unescape(f[3]), MountTable.unescape(f[4]), opts.contains("idmapped"));
         }
 
         boolean holds(String path) {
@@ -99,20 +100,5 @@ final class IdmappedLowers {
     private static String join(String dir, String rest) {
         if (rest.isEmpty()) return dir;
         return dir.equals("/") ? rest : dir + rest;
-    }
-
-    /** mountinfo escapes space, tab, newline and backslash as \ooo. */
-    private static String unescape(String s) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && i + 3 < s.length() && s.substring(i + 1, i + 4).matches("[0-7]{3}")) {
-                b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                b.append(c);
-            }
-        }
-        return b.toString();
     }
 }

@@ -26,7 +26,10 @@ public interface LayerFs {
 
     void unlink(String path) throws FsException;
 
-    void rename(String from, String to) throws FsException;
+    /** rename(2): renameat2 without flags, unless a layer has a cheaper call for it. */
+    default void rename(String from, String to) throws FsException {
+        renameat2(from, to, 0);
+    }
 
     /** rename with RENAME_NOREPLACE / RENAME_EXCHANGE. */
     void renameat2(String from, String to, int flags) throws FsException;

@@ -201,11 +201,6 @@ final class CountingLayerFs implements LayerFs {
     }
 
     @Override
-    public void rename(String from, String to) throws FsException {
-        renameat2(from, to, 0);
-    }
-
-    @Override
     public void renameat2(String from, String to, int flags) throws FsException {
         boolean cf = counted(from), ct = counted(to);
         if (cf != ct) {

@@ -6,6 +6,7 @@ import io.strata.launcher.Main;
 import io.strata.launcher.StoreCommands;
 import io.strata.launcher.UserError;
 import io.strata.store.daemon.ContainerRuns;
+import io.strata.store.daemon.Protocol;
 import io.strata.store.daemon.StoreRoot;
 
 import java.io.PrintWriter;
@@ -23,7 +24,7 @@ import java.util.Map;
  * flags, help and errors as the CLI) and does what the CLI does before the helper runs — resolve or create the
  * container, run-start, the bundle — with the client's pid as the run's owner (it gone: the daemon cleans up) and its
  * cwd and environment where the CLI would use its own. The answer is one line per item, values escaped (see
- * {@link #escape}):
+ * {@link Protocol#escape}):
  * <pre>
  *   fallback                 another store's run (its --store or $STRATA_STORE): the client runs the JVM CLI instead
  *   stdout TEXT, stderr TEXT what to print (help, errors)
@@ -104,12 +105,12 @@ final class ClientRuns {
             int n = Integer.parseInt(a.get(3));
             Map<String, String> env = new LinkedHashMap<>();
             for (String e : a.subList(4 + n, a.size())) {
-                String kv = unescape(e);
+                String kv = Protocol.unescape(e);
                 int eq = kv.indexOf('=');
                 if (eq > 0) env.put(kv.substring(0, eq), kv.substring(eq + 1));
             }
-            for (String arg : a.subList(4, 4 + n)) argv.add(unescape(arg));
-            client = new Client(Long.parseLong(a.get(1)), Path.of(unescape(a.get(2))), env, storeDir, requests);
+            for (String arg : a.subList(4, 4 + n)) argv.add(Protocol.unescape(arg));
+            client = new Client(Long.parseLong(a.get(1)), Path.of(Protocol.unescape(a.get(2))), env, storeDir, requests);
         } catch (RuntimeException e) {
             throw new FsException(Errno.EINVAL, "run-client PID CWD N ARG… ENV…: " + e.getMessage());
         }
@@ -121,18 +122,18 @@ final class ClientRuns {
         }
         if (c.otherStore) return List.of("fallback");
         List<String> lines = new ArrayList<>();
-        if (!out.toString().isEmpty()) lines.add("stdout\t" + escape(out.toString()));
-        if (!err.toString().isEmpty()) lines.add("stderr\t" + escape(err.toString()));
+        if (!out.toString().isEmpty()) lines.add("stdout\t" + Protocol.escape(out.toString()));
+        if (!err.toString().isEmpty()) lines.add("stderr\t" + Protocol.escape(err.toString()));
         RunCommand.Started s = c.started;
         if (code != 0 || s == null) {
             lines.add("exit\t" + code);
             return lines;
         }
-        lines.add("container\t" + escape(s.container()));
+        lines.add("container\t" + Protocol.escape(s.container()));
         lines.add("detach\t" + (s.detach() ? 1 : 0));
         lines.add("interactive\t" + (s.interactive() ? 1 : 0));
-        if (s.memory() != null) lines.add("memory\t" + escape(s.memory()));
-        for (String arg : s.helper()) lines.add("exec\t" + escape(arg));
+        if (s.memory() != null) lines.add("memory\t" + Protocol.escape(s.memory()));
+        for (String arg : s.helper()) lines.add("exec\t" + Protocol.escape(arg));
         lines.addAll(s.phases());
         return lines;
     }
@@ -152,39 +153,5 @@ final class ClientRuns {
         } catch (FsException | RuntimeException e) {
             System.err.println("strata daemon: warming up run-client: " + e);
         }
-    }
-
-    /** Backslash, TAB, newline and carriage return as \\, \t, \n, \r: a value fits in one field of one line. */
-    static String escape(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (char ch : s.toCharArray()) {
-            switch (ch) {
-                case '\\' -> b.append("\\\\");
-                case '\t' -> b.append("\\t");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                default -> b.append(ch);
-            }
-        }
-        return b.toString();
-    }
-
-    static String unescape(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            if (ch != '\\' || i + 1 == s.length()) {
-                b.append(ch);
-                continue;
-            }
-            char next = s.charAt(++i);
-            b.append(switch (next) {
-                case 't' -> '\t';
-                case 'n' -> '\n';
-                case 'r' -> '\r';
-                default -> next;
-            });
-        }
-        return b.toString();
     }
 }

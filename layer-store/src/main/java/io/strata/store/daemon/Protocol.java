@@ -35,6 +35,44 @@ public final class Protocol {
         return "err\t" + errno + "\t" + (message == null ? "" : message.replace('\n', ' ')) + "\n";
     }
 
+    /**
+     * Backslash, TAB, newline and carriage return as \\, \t, \n, \r: a value that may hold them (run-client's argv, cwd
+     * and environment, and its answer; strata-nsexec's client.c does the same) fits in one field of one line.
+     */
+    public static String escape(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (char ch : s.toCharArray()) {
+            switch (ch) {
+                case '\\' -> b.append("\\\\");
+                case '\t' -> b.append("\\t");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                default -> b.append(ch);
+            }
+        }
+        return b.toString();
+    }
+
+    /** The value {@link #escape} made. */
+    public static String unescape(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch != '\\' || i + 1 == s.length()) {
+                b.append(ch);
+                continue;
+            }
+            char next = s.charAt(++i);
+            b.append(switch (next) {
+                case 't' -> '\t';
+                case 'n' -> '\n';
+                case 'r' -> '\r';
+                default -> next;
+            });
+        }
+        return b.toString();
+    }
+
     /** A daemon's answer: its output lines, and errno + message when it failed. */
     public record Response(List<String> lines, String errno, String message) {
         public boolean ok() {

@@ -189,11 +189,6 @@ public final class BlockFs implements LayerFs {
     }
 
     @Override
-    public void rename(String from, String to) throws FsException {
-        renameat2(from, to, 0);
-    }
-
-    @Override
     public void renameat2(String from, String to, int flags) throws FsException {
         Parent a = parent(from), b = parent(to);
         try {
