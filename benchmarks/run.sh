@@ -8,7 +8,11 @@
 #   benchmarks/run.sh --only strata --strata-jvm -Dstrata.fuse.threads=single --strata-opts entry_timeout=5
 #   benchmarks/run.sh --scaling lowers     cost vs number of lower layers (1..128), overlayfs/fuse-overlayfs/strata
 #   benchmarks/run.sh --scaling snapshots  cost vs number of snapshots (1..1000), the block store through its daemon
+#   benchmarks/run.sh --fresh-fs ...       scratch on a new journaled ext4 (a loop device, direct I/O) made for the run
 #   benchmarks/run.sh --help               every option
+# --fresh-fs[=GIB] (default 24): this machine's / is ext4 without a journal, which when it allocates an inode skips those
+# freed in the last 5-10 s one by one (ext4 recently_deleted): up to half of a create-heavy step's CPU right after
+# another tree was deleted, on whichever column comes next. A fresh journaled ext4, as a Debian install has, does not.
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
 . "$here/scripts/deps.sh"
@@ -16,9 +20,11 @@ here="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
 if [ "$(id -u)" != 0 ]; then echo "benchmarks/run.sh: run as root (mount, drop_caches)" >&2; exit 2; fi
 need_deps test   # the test set includes fuse-overlayfs
 
-build=1 keep=0 scratch_given=0 args=()
+build=1 keep=0 scratch_given=0 fresh_fs=0 args=()
 for a in "$@"; do
   case "$a" in
+    --fresh-fs) fresh_fs=24 ;;
+    --fresh-fs=*) fresh_fs="${a#--fresh-fs=}" ;;
     --no-build) build=0 ;;
     --keep-scratch) keep=1; args+=("$a") ;;
     --scratch) scratch_given=1; args+=("$a") ;;
@@ -51,15 +57,10 @@ fi
 run_jar="$(mktemp /var/tmp/strata-bench-harness.XXXXXX.jar)"
 cp "$bench_jar" "$run_jar"
 
-scratch=""
-if [ $scratch_given = 0 ]; then
-  scratch="$(mktemp -d /var/tmp/strata-bench.XXXXXX)"
-  args+=(--scratch "$scratch")
-fi
+scratch="" fs_image="" fs_dir="" fs_loop=""
 # Last resort if the JVM is killed outright (it cleans up by itself on normal exit and Ctrl-C): detach whatever is
 # still mounted below the scratch directory, stop the servers this run started (their argv names the directory).
-cleanup() {
-  rm -f "$run_jar"
+cleanup_scratch() {
   [ -n "$scratch" ] && [ -d "$scratch" ] || return 0
   awk -v p="$scratch/" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do
     echo "bench: detaching leftover mount $m" >&2; umount -l "$m" || true
@@ -74,7 +75,32 @@ cleanup() {
     rm -rf --one-file-system "$scratch"
   fi
 }
+cleanup() {
+  rm -f "$run_jar"
+  cleanup_scratch
+  if [ -n "$fs_loop" ]; then # the fresh file system goes whatever is left on it
+    umount "$fs_dir" 2>/dev/null || umount -l "$fs_dir" || true
+    losetup -d "$fs_loop" 2>/dev/null || true
+    rmdir "$fs_dir" 2>/dev/null || true
+    rm -f "$fs_image"
+  fi
+}
 trap cleanup EXIT
+if [ $fresh_fs != 0 ]; then
+  [ $scratch_given = 0 ] || { echo "bench: --fresh-fs and --scratch exclude each other" >&2; exit 2; }
+  fs_dir="$(mktemp -d /var/tmp/strata-bench-fs.XXXXXX)"
+  fs_image="$fs_dir.img"
+  truncate -s "${fresh_fs}G" "$fs_image"
+  mkfs.ext4 -q -F "$fs_image"
+  fs_loop="$(losetup -f --show --direct-io=on "$fs_image")"
+  mount "$fs_loop" "$fs_dir"
+  echo "bench: scratch on a fresh journaled ext4 ($fs_loop, ${fresh_fs} GiB sparse image $fs_image, direct I/O)" >&2
+  scratch="$fs_dir/scratch"; mkdir "$scratch"
+  args+=(--scratch "$scratch")
+elif [ $scratch_given = 0 ]; then
+  scratch="$(mktemp -d /var/tmp/strata-bench.XXXXXX)"
+  args+=(--scratch "$scratch")
+fi
 
 cd "$here"
 java -Xmx1g -XX:+UseSerialGC -jar "$run_jar" "${args[@]}"

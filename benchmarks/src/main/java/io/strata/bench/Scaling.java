@@ -172,7 +172,7 @@ final class Scaling {
         }
         sb.append("### Configuration\n\n");
         sb.append("- date: ").append(started).append("; run took ").append(String.format(Locale.ROOT, "%.1f", minutes)).append(" min\n");
-        sb.append(SideBySide.environment(loadBefore));
+        sb.append(SideBySide.environment(loadBefore, scratch));
         sb.append(mode.describe());
         for (Union u : mode.unions(xs().get(xs().size() - 1))) {
             sb.append("- ").append(u.label).append(" at the largest N: ").append(abbreviated(u, u.describe())).append('\n');

@@ -270,7 +270,7 @@ public final class SideBySide {
         }
         sb.append("### Configuration\n\n");
         sb.append("- date: ").append(started).append("; run took ").append(String.format(Locale.ROOT, "%.1f", minutes)).append(" min\n");
-        sb.append(environment(loadBefore));
+        sb.append(environment(loadBefore, scratch));
         sb.append("- scale: big file ").append(opts.bigFileBytes >> 20).append(" MiB; walked tree ").append(trees.walkEntries)
                 .append(" entries (2 lowers, every directory in both, 10 of 50 names per directory shadowed); untar ")
                 .append(trees.untarFiles).append(" files of 0–4 KiB; rm -rf ").append(trees.rmEntries).append(" entries; ")
@@ -297,14 +297,16 @@ public final class SideBySide {
     }
 
     /** The machine, its load before and now, the scratch filesystem, java: lines of a report's configuration. */
-    static String environment(String loadBefore) {
+    static String environment(String loadBefore, java.nio.file.Path scratch) {
         StringBuilder sb = new StringBuilder();
         sb.append("- machine: kernel ").append(Shell.output("uname", "-r")).append(", ")
                 .append(Runtime.getRuntime().availableProcessors()).append(" CPUs (").append(cpuModel()).append("), ")
                 .append(memTotal()).append("; load average before ").append(loadBefore.split(" ", 4).length > 3
                         ? String.join(" ", Arrays.copyOf(loadBefore.split(" "), 3)) : loadBefore)
                 .append(", after ").append(String.join(" ", Arrays.copyOf(Shell.output("cat", "/proc/loadavg").split(" "), 3))).append('\n');
-        sb.append("- scratch filesystem: ").append(Shell.output("findmnt", "-n", "-o", "FSTYPE,SOURCE,OPTIONS", "-T", "/var/tmp")).append('\n');
+        Path existing = scratch; // the report may be written after the scratch directory went
+        while (existing.getParent() != null && !Files.exists(existing)) existing = existing.getParent();
+        sb.append("- scratch filesystem: ").append(Shell.output("findmnt", "-n", "-o", "FSTYPE,SOURCE,OPTIONS", "-T", existing.toString())).append('\n');
         sb.append("- java: ").append(Shell.run(List.of("java", "-version")).err().lines().findFirst().orElse("?")).append('\n');
         return sb.toString();
     }

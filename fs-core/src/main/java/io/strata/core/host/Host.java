@@ -48,6 +48,25 @@ public final class Host {
         return C;
     }
 
+    private static final byte[] EMPTY = {0};
+
+    /** s as a C string: UTF-8 bytes and a NUL (what jnr would make of a String, without its charset encoder). */
+    static byte[] z(String s) {
+        int n = s.length();
+        byte[] b = new byte[n + 1];
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80 || c == 0) return utf8z(s);
+            b[i] = (byte) c;
+        }
+        return b;
+    }
+
+    private static byte[] utf8z(String s) {
+        byte[] u = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return java.util.Arrays.copyOf(u, u.length + 1);
+    }
+
     private static FsException fail(String what, String path) {
         int e = RT.getLastError();
         return new FsException(Errno.of(e), what + " " + path);
@@ -62,14 +81,14 @@ public final class Host {
     /** lstat; throws ENOENT/ENOTDIR like the kernel. */
     public static Stat lstat(String path) throws FsException {
         byte[] b = STATX_BUF.get();
-        if (C.statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, b) < 0) throw fail("stat", path);
+        if (C.statx(AT_FDCWD, z(path), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, b) < 0) throw fail("stat", path);
         return decodeStatx(b);
     }
 
     /** lstat, or null when nothing is there (ENOENT, ENOTDIR). */
     public static Stat lstatOrNull(String path) throws FsException {
         byte[] b = STATX_BUF.get();
-        if (C.statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, b) < 0) {
+        if (C.statx(AT_FDCWD, z(path), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, b) < 0) {
             int e = RT.getLastError();
             if (e == Errno.ENOENT.code || e == Errno.ENOTDIR.code) return null;
             throw new FsException(Errno.of(e), "stat " + path);
@@ -79,7 +98,7 @@ public final class Host {
 
     public static Stat fstat(int fd) throws FsException {
         byte[] b = STATX_BUF.get();
-        if (C.statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, b) < 0) throw fail("fstat", "fd " + fd);
+        if (C.statx(fd, EMPTY, AT_EMPTY_PATH, STATX_BASIC_STATS, b) < 0) throw fail("fstat", "fd " + fd);
         return decodeStatx(b);
     }
 
@@ -99,25 +118,25 @@ public final class Host {
     }
 
     public static void chmod(String path, int mode) throws FsException {
-        check(C.chmod(path, mode & 07777), "chmod", path);
+        check(C.chmod(z(path), mode & 07777), "chmod", path);
     }
 
     public static void lchown(String path, int uid, int gid) throws FsException {
-        check(C.lchown(path, uid, gid), "chown", path);
+        check(C.lchown(z(path), uid, gid), "chown", path);
     }
 
     /** utimensat without following symlinks; nsec may be UTIME_NOW or UTIME_OMIT. */
     public static void utimens(String path, long aSec, long aNsec, long mSec, long mNsec) throws FsException {
-        check(C.utimensat(AT_FDCWD, path, new long[] {aSec, aNsec, mSec, mNsec}, AT_SYMLINK_NOFOLLOW), "utimens", path);
+        check(C.utimensat(AT_FDCWD, z(path), new long[] {aSec, aNsec, mSec, mNsec}, AT_SYMLINK_NOFOLLOW), "utimens", path);
     }
 
     public static void truncate(String path, long length) throws FsException {
-        check(C.truncate(path, length), "truncate", path);
+        check(C.truncate(z(path), length), "truncate", path);
     }
 
     /** access(2) with the effective ids, as the kernel checks for the caller. */
     public static void access(String path, int mode) throws FsException {
-        check(C.faccessat(AT_FDCWD, path, mode, AT_EACCESS), "access", path);
+        check(C.faccessat(AT_FDCWD, z(path), mode, AT_EACCESS), "access", path);
     }
 
     public record StatFs(long bsize, long frsize, long blocks, long bfree, long bavail, long files, long ffree,
@@ -126,7 +145,7 @@ public final class Host {
 
     public static StatFs statfs(String path) throws FsException {
         byte[] raw = new byte[112];
-        check(C.statvfs(path, raw), "statfs", path);
+        check(C.statvfs(z(path), raw), "statfs", path);
         ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
         return new StatFs(b.getLong(0), b.getLong(8), b.getLong(16), b.getLong(24), b.getLong(32), b.getLong(40),
                 b.getLong(48), b.getLong(56), b.getLong(64), b.getLong(72), b.getLong(80));
@@ -135,42 +154,42 @@ public final class Host {
     // ---- namespace ----
 
     public static void mkdir(String path, int mode) throws FsException {
-        check(C.mkdir(path, mode), "mkdir", path);
+        check(C.mkdir(z(path), mode), "mkdir", path);
     }
 
     public static void rmdir(String path) throws FsException {
-        check(C.rmdir(path), "rmdir", path);
+        check(C.rmdir(z(path)), "rmdir", path);
     }
 
     public static void unlink(String path) throws FsException {
-        check(C.unlink(path), "unlink", path);
+        check(C.unlink(z(path)), "unlink", path);
     }
 
     public static void rename(String from, String to) throws FsException {
-        check(C.rename(from, to), "rename", from + " -> " + to);
+        check(C.rename(z(from), z(to)), "rename", from + " -> " + to);
     }
 
     public static void renameat2(String from, String to, int flags) throws FsException {
-        check(C.renameat2(AT_FDCWD, from, AT_FDCWD, to, flags), "rename", from + " -> " + to);
+        check(C.renameat2(AT_FDCWD, z(from), AT_FDCWD, z(to), flags), "rename", from + " -> " + to);
     }
 
     public static void symlink(String target, String linkPath) throws FsException {
-        check(C.symlink(target, linkPath), "symlink", linkPath);
+        check(C.symlink(z(target), z(linkPath)), "symlink", linkPath);
     }
 
     public static String readlink(String path) throws FsException {
         byte[] buf = new byte[4096];
-        long n = C.readlink(path, buf, buf.length);
+        long n = C.readlink(z(path), buf, buf.length);
         if (n < 0) throw fail("readlink", path);
         return new String(buf, 0, (int) n, StandardCharsets.UTF_8);
     }
 
     public static void link(String existing, String newPath) throws FsException {
-        check(C.link(existing, newPath), "link", newPath);
+        check(C.link(z(existing), z(newPath)), "link", newPath);
     }
 
     public static void mknod(String path, int mode, long rdev) throws FsException {
-        check(C.mknod(path, mode, rdev), "mknod", path);
+        check(C.mknod(z(path), mode, rdev), "mknod", path);
     }
 
     /** Directory entries without "." and ".."; ENOENT/ENOTDIR/EACCES as the kernel says them. */
@@ -187,7 +206,7 @@ public final class Host {
 
     /** Directory entries with their d_type, without "." and "..": one getdents64 per 64 KiB of entries. */
     public static List<DirEntry> listTyped(String dir) throws FsException {
-        int fd = C.open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+        int fd = C.open(z(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
         if (fd < 0) throw fail("readdir", dir);
         try {
             Pointer buf = DENTS.get();
@@ -220,12 +239,12 @@ public final class Host {
     public static byte[] getxattr(String path, String name) throws FsException {
         byte[] buf = new byte[256];
         for (int attempt = 0; attempt < 4; attempt++) {
-            long n = C.lgetxattr(path, name, buf, buf.length);
+            long n = C.lgetxattr(z(path), z(name), buf, buf.length);
             if (n >= 0) return java.util.Arrays.copyOf(buf, (int) n);
             int e = RT.getLastError();
             if (e == Errno.ENODATA.code) return null;
             if (e != Errno.ERANGE.code) throw new FsException(Errno.of(e), "getxattr " + name + " " + path);
-            long need = C.lgetxattr(path, name, null, 0);
+            long need = C.lgetxattr(z(path), z(name), null, 0);
             if (need < 0) throw fail("getxattr", path);
             buf = new byte[(int) Math.max(need, buf.length * 2L)];
         }
@@ -233,17 +252,17 @@ public final class Host {
     }
 
     public static void setxattr(String path, String name, byte[] value, int flags) throws FsException {
-        check(C.lsetxattr(path, name, value, value.length, flags), "setxattr " + name, path);
+        check(C.lsetxattr(z(path), z(name), value, value.length, flags), "setxattr " + name, path);
     }
 
     public static void removexattr(String path, String name) throws FsException {
-        check(C.lremovexattr(path, name), "removexattr " + name, path);
+        check(C.lremovexattr(z(path), z(name)), "removexattr " + name, path);
     }
 
     public static List<String> listxattr(String path) throws FsException {
         byte[] buf = new byte[1024];
         long n;
-        while ((n = C.llistxattr(path, buf, buf.length)) < 0) {
+        while ((n = C.llistxattr(z(path), buf, buf.length)) < 0) {
             int e = RT.getLastError();
             if (e == Errno.EOPNOTSUPP.code) return List.of();
             if (e != Errno.ERANGE.code) throw new FsException(Errno.of(e), "listxattr " + path);
@@ -263,7 +282,7 @@ public final class Host {
     // ---- open files ----
 
     public static int open(String path, int flags, int mode) throws FsException {
-        int fd = C.open(path, flags | O_CLOEXEC, mode);
+        int fd = C.open(z(path), flags | O_CLOEXEC, mode);
         if (fd < 0) throw fail("open", path);
         return fd;
     }
@@ -373,7 +392,7 @@ public final class Host {
     public static FileHandle fileHandle(String path) throws FsException {
         byte[] fh = new byte[8 + MAX_HANDLE_SZ];
         ByteBuffer.wrap(fh).order(ByteOrder.nativeOrder()).putInt(0, MAX_HANDLE_SZ);
-        if (C.name_to_handle_at(AT_FDCWD, path, fh, new int[1], 0) < 0) {
+        if (C.name_to_handle_at(AT_FDCWD, z(path), fh, new int[1], 0) < 0) {
             int e = RT.getLastError();
             if (e == Errno.EOPNOTSUPP.code || e == Errno.EOVERFLOW.code) return null;
             throw fail("name_to_handle_at", path);
@@ -385,7 +404,7 @@ public final class Host {
 
     /** The filesystem's UUID (s_uuid) of the filesystem holding dir, or null when it has none. */
     public static byte[] fsUuid(String dir) {
-        int fd = C.open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+        int fd = C.open(z(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
         if (fd < 0) return null;
         try {
             byte[] buf = new byte[17];
@@ -399,7 +418,7 @@ public final class Host {
 
     /** The stat of the object a handle names, looked up on the filesystem holding mountDir; null if stale/foreign. */
     public static Stat statByHandle(String mountDir, FileHandle h) {
-        int mfd = C.open(mountDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+        int mfd = C.open(z(mountDir), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
         if (mfd < 0) return null;
         try {
             byte[] fh = new byte[8 + h.bytes().length];

@@ -9,12 +9,14 @@ import jnr.ffi.types.ssize_t;
 
 /**
  * The libc calls Strata needs that the JDK does not offer (or offers only with lossy errors): bound with jnr-ffi.
- * Every call saves errno; {@link Host} turns a failure into an {@code FsException} with that errno.
+ * Every call saves errno; {@link Host} turns a failure into an {@code FsException} with that errno. Paths and names
+ * are NUL-terminated UTF-8 bytes ({@link Host#z}): jnr's String conversion (a charset encoder per call) was a tenth of
+ * the server's Java time on a create-heavy workload (async-profiler, benchmarks/RESULTS-union-perf.md).
  */
 public interface LibC {
-    int statx(int dirfd, String path, int flags, int mask, @Out byte[] buf);
+    int statx(int dirfd, @In byte[] path, int flags, int mask, @Out byte[] buf);
 
-    int open(String path, int flags, int mode);
+    int open(@In byte[] path, int flags, int mode);
 
     int close(int fd);
 
@@ -38,50 +40,50 @@ public interface LibC {
 
     int fallocate(int fd, int mode, @off_t long offset, @off_t long len);
 
-    int mkdir(String path, int mode);
+    int mkdir(@In byte[] path, int mode);
 
-    int rmdir(String path);
+    int rmdir(@In byte[] path);
 
-    int unlink(String path);
+    int unlink(@In byte[] path);
 
-    int rename(String from, String to);
+    int rename(@In byte[] from, @In byte[] to);
 
-    int renameat2(int fromDirFd, String from, int toDirFd, String to, int flags);
+    int renameat2(int fromDirFd, @In byte[] from, int toDirFd, @In byte[] to, int flags);
 
-    int symlink(String target, String linkPath);
+    int symlink(@In byte[] target, @In byte[] linkPath);
 
-    @ssize_t long readlink(String path, @Out byte[] buf, @size_t long size);
+    @ssize_t long readlink(@In byte[] path, @Out byte[] buf, @size_t long size);
 
-    int link(String existing, String newPath);
+    int link(@In byte[] existing, @In byte[] newPath);
 
-    int mknod(String path, int mode, long dev);
+    int mknod(@In byte[] path, int mode, long dev);
 
-    int chmod(String path, int mode);
+    int chmod(@In byte[] path, int mode);
 
-    int lchown(String path, int uid, int gid);
+    int lchown(@In byte[] path, int uid, int gid);
 
-    int utimensat(int dirfd, String path, @In long[] times, int flags);
+    int utimensat(int dirfd, @In byte[] path, @In long[] times, int flags);
 
-    int truncate(String path, @off_t long length);
+    int truncate(@In byte[] path, @off_t long length);
 
-    @ssize_t long lgetxattr(String path, String name, @Out byte[] value, @size_t long size);
+    @ssize_t long lgetxattr(@In byte[] path, @In byte[] name, @Out byte[] value, @size_t long size);
 
-    int lsetxattr(String path, String name, @In byte[] value, @size_t long size, int flags);
+    int lsetxattr(@In byte[] path, @In byte[] name, @In byte[] value, @size_t long size, int flags);
 
-    @ssize_t long llistxattr(String path, @Out byte[] list, @size_t long size);
+    @ssize_t long llistxattr(@In byte[] path, @Out byte[] list, @size_t long size);
 
-    int lremovexattr(String path, String name);
+    int lremovexattr(@In byte[] path, @In byte[] name);
 
-    int statvfs(String path, @Out byte[] buf);
+    int statvfs(@In byte[] path, @Out byte[] buf);
 
-    int faccessat(int dirfd, String path, int mode, int flags);
+    int faccessat(int dirfd, @In byte[] path, int mode, int flags);
 
     int umask(int mask);
 
     @ssize_t long getdents64(int fd, Pointer dirp, @size_t long count);
 
     /** handle: struct file_handle (u32 handle_bytes in, i32 handle_type out, then the handle). */
-    int name_to_handle_at(int dirfd, String path, byte[] handle, @Out int[] mountId, int flags);
+    int name_to_handle_at(int dirfd, @In byte[] path, byte[] handle, @Out int[] mountId, int flags);
 
     int open_by_handle_at(int mountFd, @In byte[] handle, int flags);
 

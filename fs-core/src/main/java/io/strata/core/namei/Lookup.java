@@ -22,9 +22,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * changes through the union's own calls, which bracket themselves with {@link #beginChange}/{@link #endChange} and
  * {@link #invalidate} what they touch. Attributes that change without a structural change (size, times) are read
  * afresh by the caller; only the structure is trusted from the cache.
+ *
+ * <p>Names that do not exist are cached too (negative dentries), with whether the upper layer holds nothing at the name
+ * or a whiteout: a create asks again right after the kernel's lookup missed, and then needs to know which
+ * ({@link #upperHoldsNothing}). The same calls invalidate them: every union change at a name invalidates that name.
  */
 public final class Lookup {
     private static final int CACHE_MAX = 200_000;
+
+    /** Cached for a name that is not in the union and of which the upper layer holds nothing. */
+    private static final Node ABSENT = new Node("", null, List.of(), "", false);
+    /** Cached for a name that is not in the union because the upper layer holds a whiteout or OCI marker for it. */
+    private static final Node WHITED_OUT = new Node("", null, List.of(), "", false);
 
     private final LayerStack layers;
     private final ConcurrentHashMap<String, Node> cache = new ConcurrentHashMap<>();
@@ -115,6 +124,7 @@ public final class Lookup {
     /** Resolves a union path; ENOENT or ENOTDIR as the kernel would answer. */
     public Node resolve(String path) throws FsException {
         Node n = cache.get(path);
+        if (absent(n)) throw new FsException(Errno.ENOENT, path);
         // a hard-linked metacopy file's data may have been completed through another of its names: look again
         if (n != null && (!n.metacopy() || n.upper().nlink() < 2 || layers.upper().isMetacopy(path))) return n;
         long seq = changes.get();
@@ -123,11 +133,26 @@ public final class Lookup {
         } else {
             Node parent = resolve(Paths.parent(path));
             if (!parent.isDir()) throw new FsException(Errno.ENOTDIR, path);
-            n = child(parent, Paths.name(path));
-            if (n == null) throw new FsException(Errno.ENOENT, path);
+            n = find(parent, Paths.name(path), null);
+            if (absent(n)) {
+                remember(path, n, seq);
+                throw new FsException(Errno.ENOENT, path);
+            }
         }
         remember(path, n, seq);
         return n;
+    }
+
+    private static boolean absent(Node n) {
+        return n == ABSENT || n == WHITED_OUT;
+    }
+
+    /**
+     * Is path known (from the cache) to be free in the union with nothing at all at it in the upper layer (no whiteout,
+     * no marker)? False also when that is not known: then ask the upper layer.
+     */
+    public boolean upperHoldsNothing(String path) {
+        return cache.get(path) == ABSENT;
     }
 
     /** Resolves a path, or null when it does not exist (its parent must). */
@@ -156,22 +181,30 @@ public final class Lookup {
     public Node resolveListed(Listed dir, String name) throws FsException {
         String path = Paths.join(dir.dir().path(), name);
         if (cache.containsKey(path) || (dir.seq() & 1) != 0 || changes.get() != dir.seq()) return resolve(path);
-        Node n = child(dir.dir(), name, dir);
-        if (n == null) throw new FsException(Errno.ENOENT, path);
+        Node n = find(dir.dir(), name, dir);
+        if (absent(n)) throw new FsException(Errno.ENOENT, path);
         remember(path, n, dir.seq());
         return n;
     }
 
     /** One component below a directory node, or null when the name does not exist in the union. */
     public Node child(Node parent, String name) throws FsException {
-        return child(parent, name, null);
+        if (Paths.nameBytes(name) > Paths.NAME_MAX) throw new FsException(Errno.ENAMETOOLONG, name);
+        String path = Paths.join(parent.path(), name);
+        if (absent(cache.get(path))) return null;
+        long seq = changes.get();
+        Node n = find(parent, name, null);
+        if (!absent(n)) return n;
+        remember(path, n, seq);
+        return null;
     }
 
     /**
-     * {@link #child(Node, String)}; with listed (parent's listing, still current), the layers whose listing does not
-     * hold the name are not asked: there lstat finds nothing and no marker names it, so the answer is the same.
+     * One component below a directory node, or {@link #ABSENT}/{@link #WHITED_OUT} when the name does not exist in the
+     * union. With listed (parent's listing, still current), the layers whose listing does not hold the name are not
+     * asked: there lstat finds nothing and no marker names it, so the answer is the same.
      */
-    private Node child(Node parent, String name, Listed listed) throws FsException {
+    private Node find(Node parent, String name, Listed listed) throws FsException {
         if (Paths.nameBytes(name) > Paths.NAME_MAX) throw new FsException(Errno.ENAMETOOLONG, name);
         String path = Paths.join(parent.path(), name);
         Stat up = null;
@@ -179,10 +212,10 @@ public final class Lookup {
         String redirect = null;
         DirLayer upper = layers.upper();
         if (parent.upper() != null && parent.upper().isDir()) {
-            if (upper.isMarkerName(name)) return null;
+            if (upper.isMarkerName(name)) return WHITED_OUT; // not ABSENT: the name itself is not free for a create
             Stat st = listed == null || listed.inUpper(name) ? upper.lstat(path) : null;
             if (st != null) {
-                if (upper.isWhiteout(path, st)) return null;
+                if (upper.isWhiteout(path, st)) return WHITED_OUT;
                 up = st;
                 if (st.isDir()) {
                     if (upper.isOpaque(path)) return new Node(path, up, List.of(), path, false);
@@ -197,7 +230,7 @@ public final class Lookup {
                     return new Node(path, up, List.of(), path, false);
                 }
             } else if (upperOciWhiteout(upper, parent, name, listed)) {
-                return null;
+                return WHITED_OUT;
             }
         }
         String lowerPath = redirect == null ? Paths.join(parent.lowerPath(), name)
@@ -249,7 +282,7 @@ public final class Lookup {
             }
             if (ownWhiteout || l.hasOciWhiteout(dirRel, Paths.name(rel))) break;
         }
-        if (up == null && hits.isEmpty()) return null;
+        if (up == null && hits.isEmpty()) return ABSENT;
         if (up == null && !redirected) lowerPath = hits.get(0).rel();
         return new Node(path, up, List.copyOf(hits), lowerPath, metacopy && !hits.isEmpty());
     }

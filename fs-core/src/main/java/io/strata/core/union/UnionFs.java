@@ -308,10 +308,10 @@ public final class UnionFs {
         DirLayer upper = upper();
         parent = copyUp.dir(parent);
         String dst = upper.host(path);
-        Stat there = upper.lstat(path);
-        boolean overWhiteout = there != null; // the name is free in the union, so whatever is there hides a lower one
+        boolean known = lookup.upperHoldsNothing(path); // the lookup that found the name free saw nothing in the upper
+        boolean overWhiteout = !known && upper.lstat(path) != null; // the name is free in the union: what is there hides a lower one
         // an OCI marker (tar_whiteouts=all) hides a lower one too: the new object takes its place in kernel form
-        boolean overMarker = !overWhiteout && upper.hasOciWhiteout(parent.path(), Paths.name(path));
+        boolean overMarker = !known && !overWhiteout && upper.hasOciWhiteout(parent.path(), Paths.name(path));
         LayerFs ufs = upper.fs();
         Stat parentNow = ufs.lstat(upper.host(parent.path()));
         boolean parentSetgid = (parentNow.mode() & Stat.S_ISGID) != 0;

@@ -382,4 +382,34 @@ class UnionFsTest {
         assertTrue(Host.lstat(upper.path("d/sub").toString()).isCharDevice());
         assertEquals("", sorted(union().readdir("d")), "after a remount too");
     }
+
+    @Test
+    void namesLookedUpAsMissingAreNotRememberedPastTheChangesThatMakeThem() throws Exception {
+        l1.file("gone", "lower").file("d/keep", "k");
+        UnionFs fs = union();
+        for (String p : new String[] {"new", "dir", "moved", "linked", "d/new"})
+            assertEquals(Errno.ENOENT, errnoOf(() -> fs.getattr(p)), p + " is missing at first");
+        fs.create("new", Host.O_WRONLY | Host.O_EXCL, 0644, Caller.ROOT).close();
+        assertTrue(fs.getattr("new").isRegular());
+        assertEquals(Errno.EEXIST, errnoOf(() -> fs.create("new", Host.O_WRONLY | Host.O_EXCL, 0644, Caller.ROOT)));
+        fs.mkdir("dir", 0755, Caller.ROOT);
+        assertTrue(fs.getattr("dir").isDir());
+        fs.create("d/new", Host.O_WRONLY, 0600, Caller.ROOT).close(); // in a lower directory: copied up first
+        assertEquals("keep,new", sorted(fs.readdir("d")));
+        fs.rename("new", "moved", 0);
+        assertEquals(Errno.ENOENT, errnoOf(() -> fs.getattr("new")));
+        assertTrue(fs.getattr("moved").isRegular());
+        fs.link("moved", "linked", Caller.ROOT);
+        assertEquals(2, fs.getattr("linked").nlink());
+
+        fs.unlink("gone"); // a whiteout in the upper now, looked up as missing...
+        assertEquals(Errno.ENOENT, errnoOf(() -> fs.getattr("gone")));
+        fs.create("gone", Host.O_WRONLY, 0644, Caller.ROOT).close(); // ...and made again over it
+        assertEquals("", read(fs, "gone"), "a new empty file, not the lower one");
+        assertTrue(Files.isRegularFile(base.resolve("upper/gone")), "the whiteout was replaced");
+        fs.unlink("moved");
+        assertEquals(Errno.ENOENT, errnoOf(() -> fs.getattr("moved")));
+        fs.mkdir("moved", 0700, Caller.ROOT); // an upper-only name again free: no whiteout needed, none made
+        assertTrue(fs.getattr("moved").isDir());
+    }
 }
