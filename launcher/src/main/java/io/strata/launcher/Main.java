@@ -28,7 +28,19 @@ public final class Main implements Runnable {
     private static final java.util.Set<String> RUNS = java.util.Set.of("run", "exec");
 
     public static int run(String... args) {
+        if (args.length >= 2 && args[0].equals("mount") && args[1].equals("-f")) return mountServer(args);
         return execute(new CommandLine(new Main()), args);
+    }
+
+    /**
+     * The serving process that {@code strata mount} starts ({@link Daemon}: {@code mount -f ...}): only mount's model
+     * is built, not every command's (building them all was a sixth of a new server's CPU before it mounts,
+     * async-profiler), under a parent named strata, so that its errors read as the CLI's.
+     */
+    private static int mountServer(String... args) {
+        CommandLine cl = new CommandLine(CommandLine.Model.CommandSpec.create().name("strata"));
+        cl.addSubcommand("mount", new MountCommand());
+        return execute(cl, args);
     }
 
     /**
