@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgs = {"-Xmx256m"})
 public class SnapshotDepthBench {
-    @Param({"1", "10", "100", "1000"})
+    @Param({"1", "10", "100", "300", "1000"})
     int depth;
 
     private static final int SIZE = 64 << 20;

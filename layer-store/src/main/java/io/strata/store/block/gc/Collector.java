@@ -76,11 +76,30 @@ public final class Collector {
         return r;
     }
 
-    /** Settles every generation (gc). */
+    /** Settles every generation (gc), then sweeps the versions entries of generations dropped. */
     public Report collectAll() throws FsException {
         Report r = new Report(0, 0, 0, 0);
         for (long g : catalog.allGens()) if (catalog.gen(g) != null) r = r.plus(settle(g, true));
+        sweepVersions();
         return r;
+    }
+
+    /**
+     * Deletes the versions entries whose generation is gone: a drop leaves them (it stays O(1)); readers skip them
+     * (a generation id is never reused), so this only returns their space. One pass over the small versions family.
+     */
+    long sweepVersions() throws FsException {
+        long swept = 0;
+        try (Txn t = new Txn(db); RocksIterator it = db.rocks().newIterator(db.versions)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                if (catalog.gen(Keys.versionGen(it.key())) != null) continue;
+                t.delete(db.versions, it.key());
+                swept++;
+                if (t.size() >= BATCH) t.commit(false);
+            }
+            t.commit(true);
+        }
+        return swept;
     }
 
     /** Drops the generations nothing references (at open: a removal a crash interrupted); prunes nothing. */
@@ -122,6 +141,7 @@ public final class Collector {
                     long before = Keys.isTombstone(value) || cf != db.blocks ? 0 : value.length;
                     if (left == null) {
                         t.delete(cf, key);
+                        if (cf == db.blocks) t.delete(db.versions, Keys.versionOf(key));
                     } else {
                         t.put(cf, key, left);
                         empty = false;
