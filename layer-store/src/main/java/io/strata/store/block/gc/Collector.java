@@ -16,7 +16,9 @@ import org.rocksdb.RocksIterator;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Frees what nothing references. Data lives in generations, so "what nothing references" is decided per
@@ -76,23 +78,33 @@ public final class Collector {
         return r;
     }
 
-    /** Settles every generation (gc), then sweeps the versions entries of generations dropped. */
+    /** Settles every generation (gc). */
     public Report collectAll() throws FsException {
         Report r = new Report(0, 0, 0, 0);
         for (long g : catalog.allGens()) if (catalog.gen(g) != null) r = r.plus(settle(g, true));
-        sweepVersions();
         return r;
     }
 
+    /** What {@link #sweepVersions} may delete: entries of generations below {@code below} that are not live. */
+    public record Sweep(Set<Long> live, long below) {
+    }
+
+    /** Taken under the store's lock, so that the sweep itself can run without it. */
+    public Sweep sweepable() {
+        return new Sweep(new HashSet<>(catalog.allGens()), catalog.nextGenId());
+    }
+
     /**
-     * Deletes the versions entries whose generation is gone: a drop leaves them (it stays O(1)); readers skip them
-     * (a generation id is never reused), so this only returns their space. One pass over the small versions family.
+     * Deletes the versions entries of generations dropped before s was taken: a drop leaves them (so it stays O(1));
+     * readers skip them (generation ids are never reused), so this only returns their space. One pass over the small
+     * versions family; a generation created since s is above s.below and left alone.
      */
-    long sweepVersions() throws FsException {
+    public long sweepVersions(Sweep s) throws FsException {
         long swept = 0;
         try (Txn t = new Txn(db); RocksIterator it = db.rocks().newIterator(db.versions)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
-                if (catalog.gen(Keys.versionGen(it.key())) != null) continue;
+                long g = Keys.versionGen(it.key());
+                if (g >= s.below() || s.live().contains(g)) continue;
                 t.delete(db.versions, it.key());
                 swept++;
                 if (t.size() >= BATCH) t.commit(false);
