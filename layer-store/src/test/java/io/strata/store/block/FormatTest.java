@@ -24,8 +24,7 @@ class FormatTest {
     @Test
     void everythingSurvivesCloseAndReopen() throws Exception {
         Path dir = TempDirs.create("reopen");
-        byte[] data = new byte[300_000];
-        new java.util.Random(9).nextBytes(data);
+        byte[] data = random(300_000, 9);
         try {
             long f, d;
             try (BlockStore s = BlockStore.open(dir.resolve("db"), MemoryBudget.SMALL)) {
@@ -63,6 +62,12 @@ class FormatTest {
         } finally {
             TempDirs.delete(dir);
         }
+    }
+
+    private static byte[] random(int size, long seed) {
+        byte[] b = new byte[size];
+        new java.util.Random(seed).nextBytes(b);
+        return b;
     }
 
     /** Something done to the database with plain RocksDB: every family open, handles in the order of names. */
@@ -154,8 +159,7 @@ class FormatTest {
     @Test
     void aVersion1StoreIsUpgradedAtOpen() throws Exception {
         Path dir = TempDirs.create("upgrade");
-        byte[] data = new byte[200_000];
-        new java.util.Random(3).nextBytes(data);
+        byte[] data = random(200_000, 3);
         try {
             long f;
             try (BlockStore s = BlockStore.open(dir.resolve("db"), MemoryBudget.SMALL)) {
