@@ -71,6 +71,17 @@ public class SnapshotDepthBench {
         return layer.read(big, at, page, 0, page.length);
     }
 
+    private final byte[] chunk = new byte[128 << 10];
+    private long next;
+
+    /** 128 KiB reads (a FUSE read's size) through the file in order, wrapping at its end. */
+    @Benchmark
+    public int sequentialRead128k() throws Exception {
+        long at = next;
+        next = (next + chunk.length) % SIZE;
+        return layer.read(big, at, chunk, 0, chunk.length);
+    }
+
     @Benchmark
     public Object getattrOldFile() throws Exception {
         return layer.getattr(small);

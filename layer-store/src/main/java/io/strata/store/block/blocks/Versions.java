@@ -7,6 +7,8 @@ import io.strata.store.block.keys.Keys;
 import io.strata.store.block.snapshot.Chain;
 import org.rocksdb.RocksIterator;
 
+import java.util.Arrays;
+
 /**
  * The values a chain holds of one unit, newest first, found with one seek in the versions family (a unit's entries
  * of every generation sort together, newest generation first) and one get per generation that holds the unit,
@@ -27,6 +29,7 @@ final class Versions implements AutoCloseable {
     private int from, depth;
     private byte[] start, value;
     private boolean seeking, started, done;
+    private long lastIno = -1, lastUnit = -1; // the unit of the previous seeking walk
 
     Versions(StoreDb db) {
         this.db = db;
@@ -69,7 +72,9 @@ final class Versions implements AutoCloseable {
         if (started) {
             it.next();
         } else {
-            it.seek(start);
+            if (!(lastIno == n.ino && lastUnit < u && stepTo(start))) it.seek(start);
+            lastIno = n.ino;
+            lastUnit = u;
             started = true;
         }
         for (; it.isValid(); it.next()) {
@@ -86,6 +91,19 @@ final class Versions implements AutoCloseable {
         }
         depth = chain.depth();
         return false;
+    }
+
+    /**
+     * A sequential read's next unit without a seek: after a walk over a smaller unit every key the iterator passed is
+     * below target, so if it is at or one step from a key ≥ target, that key is the first one ≥ target.
+     */
+    private boolean stepTo(byte[] target) {
+        if (!it.isValid()) return false;
+        if (Arrays.compareUnsigned(it.key(), target) < 0) {
+            it.next();
+            if (!it.isValid()) return false;
+        }
+        return Arrays.compareUnsigned(it.key(), target) >= 0;
     }
 
     /** The depth in the chain of the generation that holds the current value. */
