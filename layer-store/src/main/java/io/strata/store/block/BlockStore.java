@@ -359,12 +359,15 @@ public final class BlockStore implements AutoCloseable {
         return new Space(db, catalog).report();
     }
 
-    /** Settles every generation and compacts what was dropped. */
+    /** Settles every generation, sweeps the versions entries of dropped ones and compacts what was dropped. */
     public Collector.Report gc() throws FsException {
         Collector.Report r;
+        Collector.Sweep sweep;
         synchronized (this) {
             r = collector.collectAll();
+            sweep = collector.sweepable();
         }
+        collector.sweepVersions(sweep);
         collector.compact();
         return r;
     }

@@ -24,8 +24,7 @@ class FormatTest {
     @Test
     void everythingSurvivesCloseAndReopen() throws Exception {
         Path dir = TempDirs.create("reopen");
-        byte[] data = new byte[300_000];
-        new java.util.Random(9).nextBytes(data);
+        byte[] data = random(300_000, 9);
         try {
             long f, d;
             try (BlockStore s = BlockStore.open(dir.resolve("db"), MemoryBudget.SMALL)) {
@@ -65,8 +64,18 @@ class FormatTest {
         }
     }
 
-    /** Writes one key of the default family with plain RocksDB (as damage or another version would). */
-    private static void writeMeta(Path db, byte[] key, byte[] value) throws Exception {
+    private static byte[] random(int size, long seed) {
+        byte[] b = new byte[size];
+        new java.util.Random(seed).nextBytes(b);
+        return b;
+    }
+
+    /** Something done to the database with plain RocksDB: every family open, handles in the order of names. */
+    private interface Raw {
+        void apply(RocksDB r, List<byte[]> names, List<org.rocksdb.ColumnFamilyHandle> handles) throws Exception;
+    }
+
+    private static void raw(Path db, Raw action) throws Exception {
         List<byte[]> names;
         try (Options o = new Options()) {
             names = RocksDB.listColumnFamilies(o, db.toString());
@@ -74,24 +83,28 @@ class FormatTest {
         List<org.rocksdb.ColumnFamilyDescriptor> ds = names.stream().map(org.rocksdb.ColumnFamilyDescriptor::new).toList();
         List<org.rocksdb.ColumnFamilyHandle> hs = new java.util.ArrayList<>();
         try (org.rocksdb.DBOptions o = new org.rocksdb.DBOptions(); RocksDB r = RocksDB.open(o, db.toString(), ds, hs)) {
-            r.put(hs.get(0), key, value);
+            action.apply(r, names, hs);
             for (var h : hs) h.close();
         }
     }
 
-    /** Deletes keys of one family with plain RocksDB (a removal that stopped after its first batch). */
+    /** Writes one key of the default family (as damage or another version would). */
+    private static void writeMeta(Path db, byte[] key, byte[] value) throws Exception {
+        raw(db, (r, names, hs) -> r.put(hs.get(0), key, value));
+    }
+
+    /** Deletes keys of one family (a removal that stopped after its first batch). */
     private static void rawDelete(Path db, String family, byte[]... keys) throws Exception {
-        List<byte[]> names;
-        try (Options o = new Options()) {
-            names = RocksDB.listColumnFamilies(o, db.toString());
-        }
-        List<org.rocksdb.ColumnFamilyDescriptor> ds = names.stream().map(org.rocksdb.ColumnFamilyDescriptor::new).toList();
-        List<org.rocksdb.ColumnFamilyHandle> hs = new java.util.ArrayList<>();
-        try (org.rocksdb.DBOptions o = new org.rocksdb.DBOptions(); RocksDB r = RocksDB.open(o, db.toString(), ds, hs)) {
+        raw(db, (r, names, hs) -> {
             for (int i = 0; i < names.size(); i++)
                 if (new String(names.get(i)).equals(family)) for (byte[] k : keys) r.delete(hs.get(i), k);
-            for (var h : hs) h.close();
-        }
+        });
+    }
+
+    private static void dropFamily(Path db, String family) throws Exception {
+        raw(db, (r, names, hs) -> {
+            for (int i = 0; i < names.size(); i++) if (new String(names.get(i)).equals(family)) r.dropColumnFamily(hs.get(i));
+        });
     }
 
     @Test
@@ -132,7 +145,46 @@ class FormatTest {
             BlockStore.open(dir.resolve("db"), MemoryBudget.SMALL).close();
             writeMeta(dir.resolve("db"), Keys.META_FORMAT, StoreDb.formatRecord(StoreDb.FORMAT_VERSION + 1));
             FsException e = assertThrows(FsException.class, () -> BlockStore.openExisting(dir.resolve("db"), MemoryBudget.SMALL));
-            assertTrue(e.getMessage().contains("format version 2") && e.getMessage().contains("reads version 1"), e.getMessage());
+            assertTrue(e.getMessage().contains("format version " + (StoreDb.FORMAT_VERSION + 1))
+                    && e.getMessage().contains("reads version " + StoreDb.FORMAT_VERSION), e.getMessage());
+        } finally {
+            TempDirs.delete(dir);
+        }
+    }
+
+    /**
+     * A version-1 store (no versions family) is upgraded at open: its index is built from the blocks family, so
+     * reads through a chain deeper than a get-per-generation walk find every generation's pages.
+     */
+    @Test
+    void aVersion1StoreIsUpgradedAtOpen() throws Exception {
+        Path dir = TempDirs.create("upgrade");
+        byte[] data = random(200_000, 3);
+        try {
+            long f;
+            try (BlockStore s = BlockStore.open(dir.resolve("db"), MemoryBudget.SMALL)) {
+                s.createContainer("c", "");
+                try (BlockLayer l = s.openLayer("c")) {
+                    f = l.create(l.rootIno(), "f", 0100644, 0, 0, 0).ino();
+                    l.write(f, 0, data, 0, data.length);
+                    for (int i = 0; i < 6; i++) {
+                        s.createSnapshot("c", "s" + i);
+                        byte[] b = {(byte) (i + 1)};
+                        l.write(f, 5000L * i, b, 0, 1);
+                        data[5000 * i] = b[0];
+                    }
+                    s.db().flush(); // the raw opens below would lose what only the WAL holds
+                }
+            }
+            // what a version-1 store is: no versions family, format record 1
+            dropFamily(dir.resolve("db"), Keys.CF_VERSIONS);
+            writeMeta(dir.resolve("db"), Keys.META_FORMAT, StoreDb.formatRecord(1));
+            try (BlockStore s = BlockStore.openExisting(dir.resolve("db"), MemoryBudget.SMALL); BlockLayer l = s.openLayer("c")) {
+                assertArrayEquals(data, BlockMapModelTest.readAll(l, f));
+            }
+            try (BlockStore s = BlockStore.openExisting(dir.resolve("db"), MemoryBudget.SMALL)) {
+                assertArrayEquals(StoreDb.formatRecord(StoreDb.FORMAT_VERSION), s.db().get(s.db().meta, Keys.META_FORMAT));
+            }
         } finally {
             TempDirs.delete(dir);
         }

@@ -30,6 +30,7 @@ public final class BlockMap {
     /** Files up to this size keep their data in the inode. */
     public static final int INLINE_MAX = 2048;
     public static final long MAX_FILE_SIZE = 1L << 44;
+    private static final byte[] NO_BYTES = new byte[0];
     private final StoreDb db;
     private final int unit;
     private final long allPages;
@@ -57,28 +58,25 @@ public final class BlockMap {
             return count;
         }
         int done = 0;
-        byte[] key = Keys.block(0, n.ino, 0);
-        while (done < count) {
-            long pos = off + done;
-            long u = pos / unit;
-            int in = (int) (pos % unit), take = Math.min(count - done, unit - in);
-            Arrays.fill(buf, bo + done, bo + done + take, (byte) 0);
-            long need = Unit.pagesOf(in, in + take);
-            Keys.putLong(key, 16, u);
-            for (int d = 0; d < chain.depth() && need != 0; d++) {
-                if (u * unit >= n.hiddenFrom(chain.gen(d))) break; // truncated away: zeros, as a tombstone
-                Keys.putLong(key, 0, chain.gen(d));
-                byte[] v = db.get(db.blocks, key);
-                if (v == null) continue;
-                if (Keys.isTombstone(v)) {
-                    need = 0;
-                    break;
+        try (Versions versions = new Versions(db)) {
+            while (done < count) {
+                long pos = off + done;
+                long u = pos / unit;
+                int in = (int) (pos % unit), take = Math.min(count - done, unit - in);
+                Arrays.fill(buf, bo + done, bo + done + take, (byte) 0);
+                long need = Unit.pagesOf(in, in + take);
+                for (versions.of(chain, n, u, 0); need != 0 && versions.next(); ) {
+                    byte[] v = versions.value();
+                    if (Keys.isTombstone(v)) {
+                        need = 0; // every page cleared: zeros
+                        break;
+                    }
+                    Unit.copyPresent(v, need, in, buf, bo + done, take);
+                    need &= ~Unit.coveredOf(v, unit);
                 }
-                Unit.copyPresent(v, need, in, buf, bo + done, take);
-                need &= ~Unit.coveredOf(v, unit);
+                if (need != 0 && n.origin != null && pos < n.originLimit) fromOrigin(n, u, in, take, need, buf, bo + done);
+                done += take;
             }
-            if (need != 0 && n.origin != null && pos < n.originLimit) fromOrigin(n, u, in, take, need, buf, bo + done);
-            done += take;
         }
         return count;
     }
@@ -101,15 +99,13 @@ public final class BlockMap {
     private void pageBelow(Chain chain, Inode n, long u, int p, int from, byte[] img) throws FsException {
         Arrays.fill(img, p * Unit.PAGE, (p + 1) * Unit.PAGE, (byte) 0);
         long bit = 1L << p;
-        byte[] key = Keys.block(0, n.ino, u);
-        for (int d = from; d < chain.depth(); d++) {
-            if (u * unit >= n.hiddenFrom(chain.gen(d))) return;
-            Keys.putLong(key, 0, chain.gen(d));
-            byte[] v = db.get(db.blocks, key);
-            if (v == null) continue;
-            if ((Unit.coveredOf(v, unit) & bit) == 0) continue;
-            if ((Unit.presentOf(v) & bit) != 0) Unit.copyPresent(v, bit, p * Unit.PAGE, img, p * Unit.PAGE, Unit.PAGE);
-            return;
+        try (Versions versions = new Versions(db)) {
+            for (versions.of(chain, n, u, from); versions.next(); ) {
+                byte[] v = versions.value();
+                if ((Unit.coveredOf(v, unit) & bit) == 0) continue;
+                if ((Unit.presentOf(v) & bit) != 0) Unit.copyPresent(v, bit, p * Unit.PAGE, img, p * Unit.PAGE, Unit.PAGE);
+                return;
+            }
         }
         if (n.origin == null) return;
         long abs = u * unit + (long) p * Unit.PAGE;
@@ -148,6 +144,17 @@ public final class BlockMap {
         return new Staged(u, img, stored(v), img.covered());
     }
 
+    /** A unit value into the blocks family, with its versions entry (see {@link Keys}). */
+    private void putUnit(Txn t, byte[] key, byte[] v) throws FsException {
+        t.put(db.blocks, key, v);
+        t.put(db.versions, Keys.versionOf(key), NO_BYTES);
+    }
+
+    private void deleteUnit(Txn t, byte[] key) throws FsException {
+        t.delete(db.blocks, key);
+        t.delete(db.versions, Keys.versionOf(key));
+    }
+
     /** Bytes a value counts for in the DATA counter (a tombstone: none). */
     private static int stored(byte[] v) {
         return Keys.isTombstone(v) ? 0 : v.length;
@@ -157,11 +164,11 @@ public final class BlockMap {
         long ino = n.ino;
         byte[] key = Keys.block(chain.head(), ino, s.index);
         if (s.image.decidesNothing()) {
-            t.delete(db.blocks, key);
+            deleteUnit(t, key);
             t.count(chain.head(), Counters.DATA, -s.oldLen);
         } else {
             byte[] v = s.image.encode();
-            t.put(db.blocks, key, v);
+            putUnit(t, key, v);
             t.count(chain.head(), Counters.DATA, v.length - s.oldLen);
         }
         long newly = s.image.covered() & ~s.coveredBefore;
@@ -296,21 +303,17 @@ public final class BlockMap {
         boolean origin = n.origin != null && u * unit < n.originLimit;
         boolean older = false;
         long shadow = 0;
-        byte[] k = key.clone();
-        for (int d = 1; d < chain.depth(); d++) {
-            if (u * unit >= n.hiddenFrom(chain.gen(d))) break;
-            Keys.putLong(k, 0, chain.gen(d));
-            byte[] v = db.get(db.blocks, k);
-            if (v == null) continue;
-            if (d == 1 && own == null) shadow = (long) Unit.PAGE * Long.bitCount(Unit.presentOf(v));
-            if (Keys.isTombstone(v)) break;
-            older = true;
-            break;
+        try (Versions versions = new Versions(db)) {
+            if (versions.of(chain, n, u, 1).next()) { // the newest value below the head decides
+                byte[] v = versions.value();
+                if (versions.depth() == 1 && own == null) shadow = (long) Unit.PAGE * Long.bitCount(Unit.presentOf(v));
+                older = !Keys.isTombstone(v);
+            }
         }
         if (older || origin) {
-            if (own == null || !Keys.isTombstone(own)) t.put(db.blocks, key, Keys.TOMBSTONE);
+            if (own == null || !Keys.isTombstone(own)) putUnit(t, key, Keys.TOMBSTONE);
         } else if (own != null) {
-            t.delete(db.blocks, key);
+            deleteUnit(t, key);
         }
         t.count(chain.head(), Counters.SHADOWED_PARENT, shadow);
     }
@@ -335,6 +338,7 @@ public final class BlockMap {
                 if (owned == own.length) own = Arrays.copyOf(own, owned * 2);
                 own[owned++] = Keys.unit(key);
                 own[owned++] = Unit.coveredOf(h, unit);
+                t.delete(db.versions, Keys.versionOf(key));
                 freed += Keys.isTombstone(h) ? 0 : Unit.HEADER + (long) Unit.PAGE * Long.bitCount(Unit.presentOf(h));
             }
         }
@@ -394,6 +398,7 @@ public final class BlockMap {
         try (RocksIterator it = db.rocks().newIterator(db.blocks)) {
             for (it.seek(lo); it.isValid() && Arrays.compareUnsigned(it.key(), hi) < 0; it.next()) {
                 own.put(Keys.unit(it.key()), Unit.coveredOf(it.value(), unit));
+                t.delete(db.versions, Keys.versionOf(it.key()));
                 freed += stored(it.value());
             }
         }

@@ -75,6 +75,11 @@ public final class Catalog {
         return gens.get(id);
     }
 
+    /** The id the next generation will get: every generation ever made has a smaller one. */
+    public long nextGenId() {
+        return nextGen;
+    }
+
     public List<Long> allGens() {
         return new ArrayList<>(gens.keySet());
     }

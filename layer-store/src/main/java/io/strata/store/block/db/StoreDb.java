@@ -14,8 +14,10 @@ import org.rocksdb.FlushOptions;
 import org.rocksdb.IndexType;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
 import org.rocksdb.UInt64AddOperator;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteBufferManager;
@@ -34,14 +36,16 @@ import java.util.List;
  * corrupt is refused with an error that says which.
  */
 public final class StoreDb implements AutoCloseable {
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
+    /** Version 1 had no versions index; opening such a store builds it ({@link #upgradeFromVersion1}). */
+    static final int UPGRADABLE_VERSION = 1;
     static final String FORMAT_MAGIC = "strata-block-store";
     /** Unit values in RocksDB blob files (-Dstrata.store.blobFiles=true); measured no better for 4 KiB units, so off. */
     /** SST block size of the blocks family (-Dstrata.store.dataBlock=BYTES to measure others). */
     static final int DATA_BLOCK = Integer.getInteger("strata.store.dataBlock", 16 * 1024);
     static final boolean BLOB_FILES = Boolean.parseBoolean(System.getProperty("strata.store.blobFiles", "false"));
     private static final List<String> FAMILIES = List.of(Keys.CF_CATALOG, Keys.CF_GENS, Keys.CF_INODES,
-            Keys.CF_DIRENTS, Keys.CF_BLOCKS, Keys.CF_COUNTERS);
+            Keys.CF_DIRENTS, Keys.CF_BLOCKS, Keys.CF_COUNTERS, Keys.CF_VERSIONS);
 
     static {
         RocksDB.loadLibrary();
@@ -51,7 +55,7 @@ public final class StoreDb implements AutoCloseable {
     private final RocksDB db;
     private final List<ColumnFamilyHandle> handles;
     private final List<AutoCloseable> owned = new ArrayList<>();
-    public final ColumnFamilyHandle meta, catalog, gens, inodes, dirents, blocks, counters;
+    public final ColumnFamilyHandle meta, catalog, gens, inodes, dirents, blocks, counters, versions;
     private final WriteOptions async = new WriteOptions(), synced = new WriteOptions().setSync(true);
     private final int unit;
 
@@ -61,11 +65,11 @@ public final class StoreDb implements AutoCloseable {
         if (!exists && unitForNewStore <= 0) throw new FsException(Errno.ENOENT, "no store at " + dir);
         LRUCache cache = own(new LRUCache(memory.blockCacheBytes()));
         WriteBufferManager wbm = own(new WriteBufferManager(memory.writeBufferBytes(), cache));
-        DBOptions dbo = own(new DBOptions().setCreateIfMissing(!exists).setCreateMissingColumnFamilies(!exists)
+        boolean version1 = exists && checkFamilies(dir);
+        DBOptions dbo = own(new DBOptions().setCreateIfMissing(!exists).setCreateMissingColumnFamilies(!exists || version1)
                 .setParanoidChecks(true).setWriteBufferManager(wbm).setMaxBackgroundJobs(2)
                 .setMaxOpenFiles(256).setKeepLogFileNum(3).setMaxTotalWalSize(64L << 20)
                 .setBytesPerSync(1 << 20).setWalBytesPerSync(1 << 20)); // fsync finds little left to write
-        if (exists) checkFamilies(dir);
         List<ColumnFamilyDescriptor> descs = new ArrayList<>();
         descs.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, family(cache, memory, false, false)));
         for (String f : FAMILIES) {
@@ -93,6 +97,7 @@ public final class StoreDb implements AutoCloseable {
         dirents = handles.get(4);
         blocks = handles.get(5);
         counters = handles.get(6);
+        versions = handles.get(7);
         try {
             if (exists) unit = checkFormat();
             else unit = initFormat(unitForNewStore);
@@ -142,7 +147,8 @@ public final class StoreDb implements AutoCloseable {
         return o;
     }
 
-    private static void checkFamilies(Path dir) throws FsException {
+    /** Refuses a directory without the store's families; true when only the versions family is missing (version 1). */
+    private static boolean checkFamilies(Path dir) throws FsException {
         List<byte[]> present;
         try (Options o = new Options()) {
             present = RocksDB.listColumnFamilies(o, dir.toString());
@@ -154,8 +160,11 @@ public final class StoreDb implements AutoCloseable {
         }
         for (String f : FAMILIES) {
             boolean found = present.stream().anyMatch(p -> Arrays.equals(p, f.getBytes(StandardCharsets.UTF_8)));
-            if (!found) throw new FsException(Errno.EINVAL, dir + " is not a Strata block store (no '" + f + "' column family)");
+            if (found) continue;
+            if (f.equals(Keys.CF_VERSIONS)) return true;
+            throw new FsException(Errno.EINVAL, dir + " is not a Strata block store (no '" + f + "' column family)");
         }
+        return false;
     }
 
     private int checkFormat() throws FsException {
@@ -166,6 +175,10 @@ public final class StoreDb implements AutoCloseable {
         if (nul < 0 || !s.substring(0, nul).equals(FORMAT_MAGIC) || f.length != nul + 5)
             throw new FsException(Errno.EIO, "store at " + dir + " is corrupt (bad format record)");
         int version = Keys.getInt(f, nul + 1);
+        if (version == UPGRADABLE_VERSION) {
+            upgradeFromVersion1();
+            version = FORMAT_VERSION;
+        }
         if (version != FORMAT_VERSION)
             throw new FsException(Errno.EINVAL, "store at " + dir + " has format version " + version
                     + "; this Strata reads version " + FORMAT_VERSION + " only");
@@ -174,6 +187,28 @@ public final class StoreDb implements AutoCloseable {
         if (Integer.bitCount(unit) != 1 || unit < 4096)
             throw new FsException(Errno.EIO, "store at " + dir + " is corrupt (bad storage unit record)");
         return unit;
+    }
+
+    /**
+     * Builds the versions index of a version-1 store: one entry per blocks key (keys only are kept; RocksDB still
+     * reads the values once), then the version-2 format record, synced last: a crash before it redoes the whole
+     * upgrade at the next open, which puts the same entries again.
+     */
+    private void upgradeFromVersion1() throws FsException {
+        try (WriteBatch b = new WriteBatch(); ReadOptions ro = new ReadOptions().setFillCache(false);
+             RocksIterator it = db.newIterator(blocks, ro)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                b.put(versions, Keys.versionOf(it.key()), new byte[0]);
+                if (b.count() >= 4096) {
+                    write(b, false);
+                    b.clear();
+                }
+            }
+            b.put(meta, Keys.META_FORMAT, formatRecord(FORMAT_VERSION));
+            write(b, true);
+        } catch (RocksDBException e) {
+            throw Rocks.fail("upgrade store to format version " + FORMAT_VERSION, e);
+        }
     }
 
     private int initFormat(int unit) throws FsException {

@@ -16,7 +16,9 @@ import org.rocksdb.RocksIterator;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Frees what nothing references. Data lives in generations, so "what nothing references" is decided per
@@ -83,6 +85,35 @@ public final class Collector {
         return r;
     }
 
+    /** What {@link #sweepVersions} may delete: entries of generations below {@code below} that are not live. */
+    public record Sweep(Set<Long> live, long below) {
+    }
+
+    /** Taken under the store's lock, so that the sweep itself can run without it. */
+    public Sweep sweepable() {
+        return new Sweep(new HashSet<>(catalog.allGens()), catalog.nextGenId());
+    }
+
+    /**
+     * Deletes the versions entries of generations dropped before s was taken: a drop leaves them (so it stays O(1));
+     * readers skip them (generation ids are never reused), so this only returns their space. One pass over the small
+     * versions family; a generation created since s is above s.below and left alone.
+     */
+    public long sweepVersions(Sweep s) throws FsException {
+        long swept = 0;
+        try (Txn t = new Txn(db); RocksIterator it = db.rocks().newIterator(db.versions)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                long g = Keys.versionGen(it.key());
+                if (g >= s.below() || s.live().contains(g)) continue;
+                t.delete(db.versions, it.key());
+                swept++;
+                if (t.size() >= BATCH) t.commit(false);
+            }
+            t.commit(true);
+        }
+        return swept;
+    }
+
     /** Drops the generations nothing references (at open: a removal a crash interrupted); prunes nothing. */
     public Report dropUnreferenced() throws FsException {
         Report r = new Report(0, 0, 0, 0);
@@ -122,6 +153,7 @@ public final class Collector {
                     long before = Keys.isTombstone(value) || cf != db.blocks ? 0 : value.length;
                     if (left == null) {
                         t.delete(cf, key);
+                        if (cf == db.blocks) t.delete(db.versions, Keys.versionOf(key));
                     } else {
                         t.put(cf, key, left);
                         empty = false;

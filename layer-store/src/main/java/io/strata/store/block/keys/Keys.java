@@ -1,6 +1,7 @@
 package io.strata.store.block.keys;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The store's key space: every column family and every key encoding, in this one place.
@@ -31,6 +32,11 @@ import java.nio.charset.StandardCharsets;
  *                                                 to older generations, then the lower origin) | tombstone (all
  *                                                 pages cleared)
  * counters  gen counterId                         u64 little-endian, updated by the uint64add merge operator
+ * versions  ino unitIndex ~gen                    empty: gen may hold a value of (ino, unitIndex) in blocks. One
+ *                                                 entry per blocks key, put in the same batch; a unit's versions
+ *                                                 sort together, newest generation first, so one seek finds the
+ *                                                 newest that a chain holds (format version 2). An entry whose
+ *                                                 blocks key is gone is harmless (skipped) and swept by gc.
  * </pre>
  * All integers in keys are big-endian so that RocksDB's byte order is numeric order: a generation's keys are one
  * contiguous range (dropped with one DeleteRange), an inode's blocks are contiguous and in file order, a
@@ -38,7 +44,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Keys {
     public static final String CF_CATALOG = "catalog", CF_GENS = "gens", CF_INODES = "inodes", CF_DIRENTS = "dirents",
-            CF_BLOCKS = "blocks", CF_COUNTERS = "counters";
+            CF_BLOCKS = "blocks", CF_COUNTERS = "counters", CF_VERSIONS = "versions";
 
     public static final byte[] META_FORMAT = ascii("format"), META_UNIT = ascii("unit"),
             META_NEXT_INO = ascii("next.ino"), META_NEXT_GEN = ascii("next.gen");
@@ -80,6 +86,30 @@ public final class Keys {
         putLong(k, 8, ino);
         putLong(k, 16, unit);
         return k;
+    }
+
+    /** The versions entry of block(gen, ino, unit): ino unit ~gen (so a unit's newer generations sort first). */
+    public static byte[] version(long ino, long unit, long gen) {
+        byte[] k = new byte[24];
+        putLong(k, 0, ino);
+        putLong(k, 8, unit);
+        putLong(k, 16, ~gen);
+        return k;
+    }
+
+    /** The versions entry of a blocks key. */
+    public static byte[] versionOf(byte[] blockKey) {
+        return version(ino(blockKey), unit(blockKey), gen(blockKey));
+    }
+
+    /** The generation of a versions entry. */
+    public static long versionGen(byte[] versionKey) {
+        return ~getLong(versionKey, 16);
+    }
+
+    /** Do two versions entries belong to the same (ino, unit)? */
+    public static boolean sameUnit(byte[] versionKey, byte[] other) {
+        return Arrays.equals(versionKey, 0, 16, other, 0, 16);
     }
 
     public static byte[] dirent(long gen, long dir, String name) {

@@ -31,6 +31,8 @@ public final class Chain {
     private Chain(long[] gensNewestFirst, VisibleCache cache) {
         this.gens = gensNewestFirst.clone();
         this.cache = cache;
+        for (int d = 1; d < gens.length; d++)
+            if (gens[d] >= gens[d - 1]) throw new IllegalArgumentException("generations not newest first: " + this);
     }
 
     /** The same generations with a cache of visible inode and directory-entry values, starting empty. */
@@ -55,6 +57,21 @@ public final class Chain {
 
     public int depth() {
         return gens.length;
+    }
+
+    /**
+     * The depth of gen in this chain, -1 when it is not in it. A generation is created after its parent, so ids
+     * decrease from the head down: a binary search.
+     */
+    public int depthOf(long gen) {
+        int lo = 0, hi = gens.length - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (gens[mid] == gen) return mid;
+            if (gens[mid] > gen) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        return -1;
     }
 
     public long[] gens() {
