@@ -77,6 +77,16 @@ public final class FuseMount implements AutoCloseable {
         return api.equals("ll");
     }
 
+    /**
+     * The FUSE library line of {@code --version}, in fuse-overlayfs' words: "FUSE library version 3.14.0" for the
+     * low-level adapter (libfuse3 as it reports itself), "FUSE library version 2.9 (jnr-fuse)" for the high-level one.
+     */
+    public static String libraryVersionLine() {
+        if (!lowLevel()) return "FUSE library version 2.9 (jnr-fuse)";
+        String v = io.strata.fuse.ll.LibraryVersion.get();
+        return v == null ? "FUSE library version 3 (libfuse3 not found)" : "FUSE library version " + v;
+    }
+
     private static io.strata.fuse.ll.LowLevelMount lowLevelAdapter(UnionFs fs, MountOptions o, String source) {
         return io.strata.fuse.ll.LowLevelMount.create(fs, o, fuseArgs(o, source), isRoot());
     }

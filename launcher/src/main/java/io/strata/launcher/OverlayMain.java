@@ -52,7 +52,7 @@ public final class OverlayMain {
                 case "--version", "-V" -> {
                     System.out.println("strata-overlay: version " + Version.VERSION);
                     System.out.println("fuse-overlayfs compatible command line");
-                    System.out.println("FUSE library version 2.9");
+                    System.out.println(io.strata.fuse.FuseMount.libraryVersionLine());
                     return 0;
                 }
                 case "-h", "--help" -> {

@@ -8,6 +8,6 @@ public final class Version implements CommandLine.IVersionProvider {
 
     @Override
     public String[] getVersion() {
-        return new String[] {"strata version " + VERSION, "FUSE library version 2.9 (jnr-fuse)"};
+        return new String[] {"strata version " + VERSION, io.strata.fuse.FuseMount.libraryVersionLine()};
     }
 }

@@ -139,6 +139,8 @@ class StrataOverlayScriptIT {
         Run r = script("--version");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("strata-overlay: version "), r.out());
+        // the library that serves the mount (the low-level adapter's libfuse3), as fuse-overlayfs reports its own
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("FUSE library version 3\\.\\d+\\.\\d+")), r.out());
         assertFalse(MountTable.isMounted(mnt));
     }
 

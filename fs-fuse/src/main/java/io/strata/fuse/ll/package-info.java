@@ -1,6 +1,6 @@
 /**
  * The second FUSE adapter: libfuse 3's low-level API (libfuse3.so.3, 3.14 headers) bound with jnr-ffi, over the same
- * {@link io.strata.core.union.UnionFs}. Selected with {@code -Dstrata.fuse.api=ll} (FuseMount; default hl).
+ * {@link io.strata.core.union.UnionFs}. The default adapter ({@code -Dstrata.fuse.api=ll}; {@code hl} selects jnr-fuse's libfuse 2 one: FuseMount).
  *
  * <ul>
  * <li>{@link io.strata.fuse.ll.LibFuse3}: the native functions; {@link io.strata.fuse.ll.Layout}: the C struct
