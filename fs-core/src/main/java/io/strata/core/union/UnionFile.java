@@ -47,6 +47,11 @@ public final class UnionFile implements AutoCloseable {
         return file.write(buf, size, offset);
     }
 
+    /** The host descriptor that holds this file's data (the upper or lower layer file), or -1 (e.g. the block store). */
+    public int hostFd() {
+        return file.hostFd();
+    }
+
     public Stat stat() throws FsException {
         return file.stat().withIno(ino);
     }

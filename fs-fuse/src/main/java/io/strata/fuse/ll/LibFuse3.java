@@ -52,6 +52,9 @@ public interface LibFuse3 {
 
     void fuse_session_exit(Pointer se);
 
+    /** The session's /dev/fuse descriptor. */
+    int fuse_session_fd(Pointer se);
+
     void fuse_session_unmount(Pointer se);
 
     void fuse_session_destroy(Pointer se);

@@ -47,7 +47,15 @@ final class LowLevelOps {
      */
     private final java.util.concurrent.locks.ReentrantReadWriteLock numbers = new java.util.concurrent.locks.ReentrantReadWriteLock();
 
-    record OpenFile(Node node, UnionFile file) {
+    /** An open file; backingId &gt; 0 when the kernel reads and writes its host file itself ({@link Passthrough}). */
+    record OpenFile(Node node, UnionFile file, int backingId) {
+    }
+
+    /** Set by the session once FUSE_INIT was answered, when passthrough was asked for. */
+    private volatile Passthrough passthrough;
+
+    void passthrough(Passthrough p) {
+        this.passthrough = p;
     }
 
     static final class OpenDir {
@@ -514,8 +522,17 @@ final class LowLevelOps {
             } finally {
                 numbers.readLock().unlock();
             }
+            Passthrough pt = passthrough;
+            if (pt != null) {
+                try {
+                    pt.opened(n.id, -1, false); // CREATE's reply (libfuse's) cannot carry a backing id: the page cache
+                } catch (FsException e) {
+                    f.close();
+                    throw e;
+                }
+            }
             n.opened(f);
-            long fh = files.add(new OpenFile(n, f));
+            long fh = files.add(new OpenFile(n, f, 0));
             setHandle(fi, fh);
             Pointer e = scratch.get().entry;
             Layout.putEntry(e, n.id, st, ids, cfg.attrTimeout(), cfg.entryTimeout());
@@ -530,19 +547,39 @@ final class LowLevelOps {
         serve(req, "open", () -> {
             Node n = node(ino);
             UnionFile f = fs.open(path(n), fi.getInt(Layout.FI_FLAGS));
+            Passthrough pt = passthrough;
+            int backing = 0;
+            if (pt != null) {
+                try {
+                    backing = pt.opened(n.id, f.hostFd(), true);
+                } catch (FsException e) {
+                    f.close();
+                    throw e;
+                }
+            }
             n.opened(f);
-            long fh = files.add(new OpenFile(n, f));
-            setHandle(fi, fh);
-            if (lib.fuse_reply_open(req, fi) != 0) {
+            long fh = files.add(new OpenFile(n, f, backing));
+            int sent;
+            if (backing > 0) { // libfuse 3.14's fuse_reply_open has no backing id: fuse_open_out by hand
+                Pointer out = scratch.get().fi;
+                Passthrough.openOut(out, fh, backing);
+                sent = lib.fuse_reply_buf(req, out, Passthrough.OPEN_OUT_SIZE);
+            } else {
+                setHandle(fi, fh);
+                sent = lib.fuse_reply_open(req, fi);
+            }
+            if (sent != 0) {
                 close(files.remove(fh));
             }
         });
     }
 
-    private static void close(OpenFile f) {
+    private void close(OpenFile f) {
         if (f == null) return;
         f.node().closed(f.file());
         f.file().close();
+        Passthrough pt = passthrough;
+        if (pt != null) pt.released(f.node().id, f.backingId());
     }
 
     void read(Pointer req, long ino, long size, long off, Pointer fi) {

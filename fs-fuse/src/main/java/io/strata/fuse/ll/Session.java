@@ -128,6 +128,7 @@ final class Session {
      * -Dstrata.fuse.ll.readerTurns=false): one reads while the others park, unless a request may block.
      */
     private void serveRequests(Pointer se) throws InterruptedException {
+        if (Passthrough.wanted()) firstRequestWithPassthrough(se);
         int n = cfg.multiThreaded() ? Math.max(1, cfg.maxThreads()) : 1;
         List<Thread> extra = new ArrayList<>();
         for (int i = 1; i < n; i++) {
@@ -138,6 +139,33 @@ final class Session {
         }
         worker(se);
         for (Thread t : extra) t.join();
+    }
+
+    /**
+     * Serves the first request, FUSE_INIT, before any worker reads /dev/fuse, asking the kernel for passthrough
+     * ({@link Passthrough#negotiate}); the ops use it from then on if the kernel agreed.
+     */
+    private void firstRequestWithPassthrough(Pointer se) {
+        Pointer fbuf = Memory.allocateDirect(runtime, Layout.FUSE_BUF_SIZE, true);
+        Pointer mem = Memory.allocateDirect(runtime, RECEIVE_BUFFER, false);
+        fbuf.putPointer(Layout.FUSE_BUF_MEM, mem);
+        fbuf.putInt(Layout.FUSE_BUF_FLAGS, 0);
+        int res;
+        do {
+            res = lib.fuse_session_receive_buf(se, fbuf);
+        } while (res == -4); // EINTR
+        if (res <= 0) return; // the workers see the same end
+        int opcode = mem.getInt(Layout.IN_OPCODE);
+        if (counts != null) counts.count(opcode);
+        if (opcode != 26 /* INIT */) {
+            lib.fuse_session_process_buf(se, fbuf);
+            return;
+        }
+        Passthrough pt = new Passthrough(lib.fuse_session_fd(se));
+        pt.negotiate(lib, se, fbuf, mem);
+        if (pt.active()) ops.passthrough(pt);
+        else System.err.println("strata: no FUSE passthrough: " + pt.refusal());
+        keepAlive(mem);
     }
 
     /** Receive buffer: libfuse 3.14 reads up to se->bufsize = 256 pages + 4 KiB; room for larger max_pages too. */

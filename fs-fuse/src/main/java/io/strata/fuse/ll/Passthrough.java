@@ -1,0 +1,216 @@
+package io.strata.fuse.ll;
+
+import io.strata.core.errno.Errno;
+import io.strata.core.errno.FsException;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * FUSE passthrough (kernel 6.9+, CONFIG_FUSE_PASSTHROUGH): a file whose data is a host file (an upper or lower layer
+ * file) is opened with FOPEN_PASSTHROUGH and a backing id, and the kernel then reads, writes and mmaps the host file
+ * itself, without a request to this process and with the host file's page cache (shared with other mounts of the same
+ * layer, as kernel overlayfs shares it). Opt-in: -Dstrata.fuse.ll.passthrough=on; it needs CAP_SYS_ADMIN (root).
+ *
+ * <p>libfuse 3.14 predates passthrough, so two replies are made here: FUSE_INIT's (libfuse's own reply, with the
+ * FUSE_PASSTHROUGH flag and max_stack_depth added: {@link #negotiate}) and FUSE_OPEN's (fuse_open_out with the
+ * backing id, sent as a plain buffer reply: {@link #openOut}).
+ *
+ * <p>The kernel keeps one backing file per FUSE inode while any passthrough open of it lives, and refuses (EIO to the
+ * caller) a non-passthrough open of such an inode or a passthrough open with another backing file. So opens are
+ * counted per node: a node open in the page-cache mode (a file made by CREATE, a file without a host descriptor)
+ * stays in that mode until its last release; a node open for passthrough reuses its backing id. The one case that
+ * cannot be served is a lower file open through passthrough while another open copies it up (the new open's data is
+ * another host file): that open fails with ETXTBSY, where kernel overlayfs would let the old descriptor read the
+ * lower file and the new one write the upper one.
+ */
+final class Passthrough {
+    /** fuse_kernel.h: FUSE_INIT_EXT in flags; FUSE_PASSTHROUGH (bit 37) is bit 5 of flags2. */
+    static final int INIT_EXT = 1 << 30, FLAGS2_PASSTHROUGH = 1 << 5;
+    /** fuse_init_in after the 40-byte fuse_in_header: flags at 12, flags2 at 16. */
+    static final int IN_HEADER = 40, INIT_IN_FLAGS = 12, INIT_IN_FLAGS2 = 16;
+    /** fuse_init_out after the 16-byte fuse_out_header. */
+    static final int OUT_HEADER = 16, INIT_OUT_FLAGS = 12, INIT_OUT_FLAGS2 = 32, INIT_OUT_MAX_STACK_DEPTH = 36;
+    /** fuse_open_out: fh, open_flags, backing_id. */
+    static final int OPEN_OUT_SIZE = 16;
+    static final int FOPEN_KEEP_CACHE = 1 << 1, FOPEN_NOFLUSH = 1 << 5, FOPEN_PASSTHROUGH = 1 << 7;
+    /** _IOW(229, 1, struct fuse_backing_map) and _IOW(229, 2, uint32_t). */
+    static final long BACKING_OPEN = 0x4010E501L, BACKING_CLOSE = 0x4004E502L;
+
+    /** The libc calls this needs that fs-core's binding has no use for. */
+    public interface Sys {
+        int dup(int fd);
+
+        int dup2(int from, int to);
+
+        int pipe(@Out int[] fds);
+
+        @ssize_t long read(int fd, @Out byte[] buf, @size_t long count);
+
+        @ssize_t long write(int fd, @In byte[] buf, @size_t long count);
+
+        int close(int fd);
+
+        int ioctl(int fd, long request, @In byte[] arg);
+
+        int ioctl(int fd, long request, @In int[] arg);
+
+        int fstat(int fd, @Out byte[] stat);
+    }
+
+    private static final Sys SYS = LibraryLoader.create(Sys.class).failImmediately().load("c");
+    private static final jnr.ffi.Runtime RT = jnr.ffi.Runtime.getRuntime(SYS);
+
+    /** Whether -Dstrata.fuse.ll.passthrough=on asks for it. */
+    static boolean wanted() {
+        return "on".equals(System.getProperty("strata.fuse.ll.passthrough", "off"));
+    }
+
+    private final int devFd;
+    private volatile boolean active;
+    private volatile String refusal;
+    private final Map<Long, NodeMode> modes = new HashMap<>();
+    /** Backing files registered in this JVM so far (each serves all concurrent opens of one node): for tests. */
+    static final java.util.concurrent.atomic.AtomicLong BACKING_OPENS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** How a node's live opens reach their data: the page cache (cached &gt; 0) or one backing file (id &gt; 0). */
+    private static final class NodeMode {
+        int cached;
+        int backingId;
+        long dev, ino;
+        int passthroughOpens;
+    }
+
+    Passthrough(int devFd) {
+        this.devFd = devFd;
+    }
+
+    /** True once the kernel accepted passthrough at FUSE_INIT and backing files can still be opened. */
+    boolean active() {
+        return active;
+    }
+
+    /** Why passthrough is not in use (null when it is, or was not asked for). */
+    String refusal() {
+        return refusal;
+    }
+
+    /**
+     * Has libfuse process FUSE_INIT (in fbuf, received into mem) with its reply caught in a pipe, adds
+     * FUSE_PASSTHROUGH to it when the kernel offered it, and sends it. Call with no other thread reading /dev/fuse.
+     */
+    void negotiate(LibFuse3 lib, Pointer se, Pointer fbuf, Pointer mem) {
+        int inFlags = mem.getInt(IN_HEADER + INIT_IN_FLAGS);
+        int inFlags2 = mem.getInt(IN_HEADER + INIT_IN_FLAGS2);
+        boolean offered = (inFlags & INIT_EXT) != 0 && (inFlags2 & FLAGS2_PASSTHROUGH) != 0;
+        if (!offered) {
+            refusal = "the kernel does not offer FUSE passthrough (CONFIG_FUSE_PASSTHROUGH, Linux 6.9+)";
+            lib.fuse_session_process_buf(se, fbuf);
+            return;
+        }
+        int[] pipe = new int[2];
+        int saved = SYS.dup(devFd);
+        if (saved < 0 || SYS.pipe(pipe) != 0) throw new IllegalStateException("passthrough: dup/pipe failed");
+        byte[] reply = new byte[4096];
+        long n;
+        try {
+            if (SYS.dup2(pipe[1], devFd) < 0) throw new IllegalStateException("passthrough: dup2 failed");
+            try {
+                lib.fuse_session_process_buf(se, fbuf); // libfuse writes its INIT reply into the pipe
+            } finally {
+                if (SYS.dup2(saved, devFd) < 0) throw new IllegalStateException("passthrough: dup2 back failed");
+            }
+            SYS.close(pipe[1]);
+            pipe[1] = -1;
+            n = SYS.read(pipe[0], reply, reply.length);
+        } finally {
+            SYS.close(saved);
+            SYS.close(pipe[0]);
+            if (pipe[1] >= 0) SYS.close(pipe[1]);
+        }
+        ByteBuffer b = ByteBuffer.wrap(reply, 0, (int) Math.max(n, 0)).order(ByteOrder.nativeOrder());
+        boolean ok = n >= OUT_HEADER + INIT_OUT_MAX_STACK_DEPTH + 4 && b.getInt(0) == n && b.getInt(4) == 0;
+        if (ok) {
+            b.putInt(OUT_HEADER + INIT_OUT_FLAGS, b.getInt(OUT_HEADER + INIT_OUT_FLAGS) | INIT_EXT);
+            b.putInt(OUT_HEADER + INIT_OUT_FLAGS2, b.getInt(OUT_HEADER + INIT_OUT_FLAGS2) | FLAGS2_PASSTHROUGH);
+            b.putInt(OUT_HEADER + INIT_OUT_MAX_STACK_DEPTH, 1); // host layers on ordinary file systems
+        } else {
+            refusal = "libfuse's FUSE_INIT reply was not understood (" + n + " bytes)";
+        }
+        if (SYS.write(devFd, reply, Math.max(n, 0)) != n) throw new IllegalStateException("passthrough: INIT reply not sent");
+        active = ok;
+    }
+
+    /**
+     * Decides how a new open of node reaches its data: a backing id (&gt; 0) for FOPEN_PASSTHROUGH, or 0 for the page
+     * cache. Pair every call with {@link #released}. Throws ETXTBSY when the node is open for passthrough onto
+     * another host file (see the class comment).
+     */
+    synchronized int opened(long node, int hostFd, boolean mayPassthrough) throws FsException {
+        NodeMode m = modes.computeIfAbsent(node, k -> new NodeMode());
+        if (m.passthroughOpens > 0) {
+            long[] id = hostFd >= 0 ? devIno(hostFd) : null;
+            if (id == null || id[0] != m.dev || id[1] != m.ino) throw new FsException(Errno.ETXTBSY);
+            m.passthroughOpens++;
+            return m.backingId;
+        }
+        if (!active || !mayPassthrough || hostFd < 0 || m.cached > 0) {
+            m.cached++;
+            return 0;
+        }
+        long[] id = devIno(hostFd);
+        int backing = id == null ? -1 : SYS.ioctl(devFd, BACKING_OPEN, new int[] {hostFd, 0, 0, 0});
+        if (backing <= 0) {
+            int errno = RT.getLastError();
+            if (errno == Errno.EPERM.code || errno == 25 /* ENOTTY */ || errno == Errno.EOPNOTSUPP.code) {
+                active = false; // not allowed here: the page cache for the rest of the mount
+                refusal = "FUSE_DEV_IOC_BACKING_OPEN: " + Errno.describe(errno);
+            }
+            m.cached++;
+            return 0;
+        }
+        BACKING_OPENS.incrementAndGet();
+        m.backingId = backing;
+        m.dev = id[0];
+        m.ino = id[1];
+        m.passthroughOpens = 1;
+        return backing;
+    }
+
+    /** The open made by {@link #opened} with this answer ended (RELEASE, or its reply failed). */
+    synchronized void released(long node, int backingId) {
+        NodeMode m = modes.get(node);
+        if (m == null) return;
+        if (backingId > 0) {
+            if (--m.passthroughOpens == 0) {
+                SYS.ioctl(devFd, BACKING_CLOSE, new int[] {m.backingId});
+                m.backingId = 0;
+            }
+        } else {
+            m.cached--;
+        }
+        if (m.cached <= 0 && m.passthroughOpens <= 0) modes.remove(node);
+    }
+
+    /** fuse_open_out for a passthrough open, as FUSE_OPEN's reply payload. */
+    static void openOut(Pointer out, long fh, int backingId) {
+        out.putLong(0, fh);
+        out.putInt(8, FOPEN_PASSTHROUGH | FOPEN_NOFLUSH);
+        out.putInt(12, backingId);
+    }
+
+    private static long[] devIno(int fd) {
+        byte[] st = new byte[Layout.STAT_SIZE];
+        if (SYS.fstat(fd, st) != 0) return null;
+        ByteBuffer b = ByteBuffer.wrap(st).order(ByteOrder.nativeOrder());
+        return new long[] {b.getLong(Layout.ST_DEV), b.getLong(Layout.ST_INO)};
+    }
+}

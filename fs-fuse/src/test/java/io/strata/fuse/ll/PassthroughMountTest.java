@@ -1,0 +1,94 @@
+package io.strata.fuse.ll;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.RandomAccessFile;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Everything LowLevelMountTest and FuseMountTest check, again with FUSE passthrough on (-Dstrata.fuse.ll.passthrough=on:
+ * the kernel reads and writes the layer files itself), and what passthrough changes.
+ */
+class PassthroughMountTest extends LowLevelMountTest {
+    private static String passthroughBefore;
+
+    @BeforeAll
+    static void passthroughOn() {
+        passthroughBefore = System.getProperty("strata.fuse.ll.passthrough");
+        System.setProperty("strata.fuse.ll.passthrough", "on");
+    }
+
+    @AfterAll
+    static void passthroughRestore() {
+        if (passthroughBefore == null) System.clearProperty("strata.fuse.ll.passthrough");
+        else System.setProperty("strata.fuse.ll.passthrough", passthroughBefore);
+    }
+
+    @Test
+    void lowerAndUpperFilesAreOpenedOntoTheirHostFiles() throws Exception {
+        long before = Passthrough.BACKING_OPENS.get();
+        assertEquals("old", Files.readString(mnt.resolve("old")));
+        assertTrue(Passthrough.BACKING_OPENS.get() > before, "the lower file was opened for passthrough");
+        try (FileChannel ch = FileChannel.open(mnt.resolve("etc/motd"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap("HELLO".getBytes(StandardCharsets.UTF_8)), 0);
+            ch.force(true);
+        }
+        assertEquals("HELLO\n", Files.readString(base.resolve("upper/etc/motd")), "written into the upper file");
+        assertEquals("hello\n", Files.readString(base.resolve("lower1/etc/motd")), "the lower file unchanged");
+        assertEquals("HELLO\n", Files.readString(mnt.resolve("etc/motd")));
+        assertEquals(6, Files.size(mnt.resolve("etc/motd")));
+        try (FileChannel ch = FileChannel.open(mnt.resolve("etc/motd"), StandardOpenOption.APPEND)) {
+            ch.write(java.nio.ByteBuffer.wrap("more".getBytes(StandardCharsets.UTF_8)));
+        }
+        assertEquals(10, Files.size(mnt.resolve("etc/motd")), "the size a passthrough write made, seen by stat");
+        assertEquals("HELLO\nmore", Files.readString(mnt.resolve("etc/motd")));
+    }
+
+    @Test
+    void mmapReadsTheLowerFile() throws Exception {
+        try (FileChannel ch = FileChannel.open(mnt.resolve("etc/passwd"), StandardOpenOption.READ)) {
+            MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
+            byte[] b = new byte[m.remaining()];
+            m.get(b);
+            assertEquals("root:x:0:0\n", new String(b, StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aCopyUpWhileTheLowerFileIsOpenIsRefusedAndLosesNothing() throws Exception {
+        Path a = mnt.resolve("d/a");
+        try (RandomAccessFile reader = new RandomAccessFile(a.toFile(), "r")) {
+            assertEquals('a', reader.read());
+            FileSystemException e = assertThrows(FileSystemException.class,
+                    () -> Files.writeString(a, "changed", StandardOpenOption.APPEND));
+            assertTrue(String.valueOf(e.getReason()).contains("busy"), e.toString());
+        }
+        Files.writeString(a, "+more", StandardOpenOption.APPEND); // the reader is gone: now it can be written
+        assertEquals("a+more", Files.readString(a));
+        assertEquals("a", Files.readString(base.resolve("lower1/d/a")));
+    }
+
+    @Test
+    void aFileOpenFromItsCreateIsOpenedAgainThroughThePageCache() throws Exception {
+        Path n = mnt.resolve("d/new");
+        try (FileChannel w = FileChannel.open(n, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            w.write(java.nio.ByteBuffer.wrap("fresh".getBytes(StandardCharsets.UTF_8)));
+            assertEquals("fresh", Files.readString(n), "a second open while CREATE's is live");
+        }
+        long before = Passthrough.BACKING_OPENS.get();
+        assertEquals("fresh", Files.readString(n));
+        assertTrue(Passthrough.BACKING_OPENS.get() > before, "once closed, opened for passthrough");
+    }
+}
