@@ -20,12 +20,13 @@ here="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
 if [ "$(id -u)" != 0 ]; then echo "benchmarks/run.sh: run as root (mount, drop_caches)" >&2; exit 2; fi
 need_deps test   # the test set includes fuse-overlayfs
 
-build=1 keep=0 scratch_given=0 fresh_fs=0 args=()
+build=1 keep=0 scratch_given=0 fresh_fs=0 help=0 args=()
 for a in "$@"; do
   case "$a" in
     --fresh-fs) fresh_fs=24 ;;
     --fresh-fs=*) fresh_fs="${a#--fresh-fs=}" ;;
     --no-build) build=0 ;;
+    --help|-h) help=1; args+=("$a") ;;
     --keep-scratch) keep=1; args+=("$a") ;;
     --scratch) scratch_given=1; args+=("$a") ;;
     *) args+=("$a") ;;
@@ -33,6 +34,7 @@ for a in "$@"; do
 done
 
 bench_jar="$here/benchmarks/target/strata-benchmarks-0.1.0-SNAPSHOT-side-by-side.jar"
+[ $help = 1 ] && [ -f "$bench_jar" ] && build=0   # the options are the harness' own: no build to print them
 strata_jar="$here/launcher/target/strata.jar"
 newer_sources() { # newer_sources JAR DIR...: a source or pom under DIRs newer than JAR
   local jar=$1; shift
@@ -66,7 +68,7 @@ cleanup_scratch() {
     echo "bench: detaching leftover mount $m" >&2; umount -l "$m" || true
   done
   for d in /proc/[0-9]*; do
-    if tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -qF "$scratch/"; then
+    if { tr '\0' ' ' < "$d/cmdline"; } 2>/dev/null | grep -qF "$scratch/"; then
       pid="${d#/proc/}"; [ "$pid" != $$ ] || continue
       echo "bench: stopping leftover server $pid" >&2; kill "$pid" 2>/dev/null || true
     fi

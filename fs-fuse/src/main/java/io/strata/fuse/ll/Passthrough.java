@@ -44,6 +44,8 @@ final class Passthrough {
     static final int FOPEN_KEEP_CACHE = 1 << 1, FOPEN_NOFLUSH = 1 << 5, FOPEN_PASSTHROUGH = 1 << 7;
     /** _IOW(229, 1, struct fuse_backing_map) and _IOW(229, 2, uint32_t). */
     static final long BACKING_OPEN = 0x4010E501L, BACKING_CLOSE = 0x4004E502L;
+    /** How long an open that conflicts with a node's passthrough opens waits for their RELEASE in flight. */
+    static final long RELEASE_WAIT_NANOS = 200_000_000L;
 
     /** The libc calls this needs that fs-core's binding has no use for. */
     public interface Sys {
@@ -158,9 +160,23 @@ final class Passthrough {
         NodeMode m = modes.computeIfAbsent(node, k -> new NodeMode());
         if (m.passthroughOpens > 0) {
             long[] id = hostFd >= 0 ? devIno(hostFd) : null;
-            if (id == null || id[0] != m.dev || id[1] != m.ino) throw new FsException(Errno.ETXTBSY);
-            m.passthroughOpens++;
-            return m.backingId;
+            if (id != null && id[0] == m.dev && id[1] == m.ino) {
+                m.passthroughOpens++;
+                return m.backingId;
+            }
+            // "cat f; echo x >> f": the kernel sends close(2)'s RELEASE before this OPEN, but another worker may
+            // still be serving it
+            long until = System.nanoTime() + RELEASE_WAIT_NANOS;
+            for (long left; m.passthroughOpens > 0 && (left = until - System.nanoTime()) > 0; ) {
+                try {
+                    wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            if (m.passthroughOpens > 0) throw new FsException(Errno.ETXTBSY);
+            m = modes.computeIfAbsent(node, k -> new NodeMode()); // released meanwhile: a fresh start
         }
         if (!active || !mayPassthrough || hostFd < 0 || m.cached > 0) {
             m.cached++;
@@ -197,7 +213,10 @@ final class Passthrough {
         } else {
             m.cached--;
         }
-        if (m.cached <= 0 && m.passthroughOpens <= 0) modes.remove(node);
+        if (m.cached <= 0 && m.passthroughOpens <= 0) {
+            modes.remove(node);
+            notifyAll(); // an open waiting for this release
+        }
     }
 
     /** fuse_open_out for a passthrough open, as FUSE_OPEN's reply payload. */
