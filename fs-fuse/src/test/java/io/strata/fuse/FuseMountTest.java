@@ -38,7 +38,12 @@ public class FuseMountTest {
         Trees.at(base.resolve("lower2")).file("etc/passwd", "root:x:0:0\n").file("d/b", "b");
         mnt = Files.createDirectories(base.resolve("mnt"));
         UnionFs fs = Unions.open(base, 2, true, "");
-        mount = FuseMount.start(fs, MountOptions.parse(List.of(Unions.options(base, 2, true, ""))), mnt, "test");
+        mount = FuseMount.start(fs, MountOptions.parse(List.of(Unions.options(base, 2, true, "") + extraOptions())), mnt, "test");
+    }
+
+    /** More -o options for the mount, e.g. ",passthrough" (a subclass's variant of the same checks). */
+    protected String extraOptions() {
+        return "";
     }
 
     @AfterEach

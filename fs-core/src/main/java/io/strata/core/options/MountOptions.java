@@ -8,13 +8,22 @@ import java.util.List;
  * (top first), {@code upperdir=}, {@code workdir=}, {@code ro}, {@code metacopy=on|off}, {@code uidmapping=},
  * {@code gidmapping=}, {@code tar_whiteouts=lowers|all} (where OCI {@code .wh.} markers are honoured: in lower layers,
  * as kernel overlayfs reads an extracted layer, or in the upper too, as fuse-overlayfs does), {@code usage=on|off}
- * (keep counters of the upper's disk usage, {@link io.strata.core.usage.UpperUsage}; off by default). Options libfuse understands are passed to it; options that mount(8), podman or fuse-overlayfs
+ * (keep counters of the upper's disk usage, {@link io.strata.core.usage.UpperUsage}; off by default), {@code passthrough}
+ * (the kernel reads and writes layer files itself: FUSE passthrough, root and Linux 6.9+; off by default). Options libfuse understands are passed to it; options that mount(8), podman or fuse-overlayfs
  * add and that change nothing here ({@code rw}, {@code dev}, {@code suid}, {@code volatile}, ...) are accepted.
  * A backslash escapes ',' and ':' inside paths.
  */
 public record MountOptions(List<String> lowerDirs, String upperDir, String workDir, boolean readOnly,
                            boolean metacopy, boolean upperTarWhiteouts, IdMapping uidMapping, IdMapping gidMapping, List<String> fuseOptions,
-                           boolean debug, boolean usage) {
+                           boolean debug, boolean usage, boolean passthrough) {
+
+    /** Options without FUSE passthrough. */
+    public MountOptions(List<String> lowerDirs, String upperDir, String workDir, boolean readOnly, boolean metacopy,
+                        boolean upperTarWhiteouts, IdMapping uidMapping, IdMapping gidMapping, List<String> fuseOptions,
+                        boolean debug, boolean usage) {
+        this(lowerDirs, upperDir, workDir, readOnly, metacopy, upperTarWhiteouts, uidMapping, gidMapping, fuseOptions,
+                debug, usage, false);
+    }
 
     /** Options without usage counting. */
     public MountOptions(List<String> lowerDirs, String upperDir, String workDir, boolean readOnly, boolean metacopy,
@@ -40,7 +49,7 @@ public record MountOptions(List<String> lowerDirs, String upperDir, String workD
     public static MountOptions parse(List<String> optionStrings) {
         List<String> lowers = new ArrayList<>();
         String upper = null, work = null;
-        boolean ro = false, metacopy = true, debug = false, upperTarWhiteouts = false, usage = false;
+        boolean ro = false, metacopy = true, debug = false, upperTarWhiteouts = false, usage = false, passthrough = false;
         IdMapping uid = IdMapping.IDENTITY, gid = IdMapping.IDENTITY;
         List<String> fuse = new ArrayList<>();
         for (String s : optionStrings) {
@@ -70,6 +79,7 @@ public record MountOptions(List<String> lowerDirs, String upperDir, String workD
                     case "gidmapping" -> gid = IdMapping.parse(require(key, val));
                     case "debug" -> debug = true;
                     case "usage" -> usage = onOff(key, val);
+                    case "passthrough" -> passthrough = onOff(key, val);
                     default -> {
                         if (FUSE_PASSTHROUGH.contains(key)) fuse.add(opt);
                         else if (!ACCEPTED.contains(key) && !key.startsWith("x-"))
@@ -86,7 +96,7 @@ public record MountOptions(List<String> lowerDirs, String upperDir, String workD
             work = null;
         }
         return new MountOptions(List.copyOf(lowers), upper, work, upper == null, metacopy, upperTarWhiteouts, uid, gid, List.copyOf(fuse), debug,
-                usage && upper != null);
+                usage && upper != null, passthrough);
     }
 
     private static String require(String key, String val) {

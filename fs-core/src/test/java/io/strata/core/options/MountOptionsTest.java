@@ -31,6 +31,15 @@ class MountOptionsTest {
     }
 
     @Test
+    void passthroughIsAskedForAndNeverReachesLibfuse() {
+        assertFalse(MountOptions.parse(List.of("lowerdir=/a")).passthrough());
+        MountOptions o = MountOptions.parse(List.of("lowerdir=/a,upperdir=/u,workdir=/w,passthrough"));
+        assertTrue(o.passthrough());
+        assertTrue(o.fuseOptions().isEmpty(), o.fuseOptions().toString());
+        assertFalse(MountOptions.parse(List.of("lowerdir=/a,passthrough=on", "passthrough=off")).passthrough(), "later wins");
+    }
+
+    @Test
     void usageCountingIsAskedForAndNeedsAnUpper() {
         assertFalse(MountOptions.parse(List.of("lowerdir=/a,upperdir=/u,workdir=/w")).usage());
         assertTrue(MountOptions.parse(List.of("lowerdir=/a,upperdir=/u,workdir=/w,usage=on")).usage());

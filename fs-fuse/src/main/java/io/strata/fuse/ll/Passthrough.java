@@ -18,7 +18,8 @@ import java.util.Map;
  * FUSE passthrough (kernel 6.9+, CONFIG_FUSE_PASSTHROUGH): a file whose data is a host file (an upper or lower layer
  * file) is opened with FOPEN_PASSTHROUGH and a backing id, and the kernel then reads, writes and mmaps the host file
  * itself, without a request to this process and with the host file's page cache (shared with other mounts of the same
- * layer, as kernel overlayfs shares it). Opt-in: -Dstrata.fuse.ll.passthrough=on; it needs CAP_SYS_ADMIN (root).
+ * layer, as kernel overlayfs shares it). Opt-in: {@code -o passthrough} or -Dstrata.fuse.ll.passthrough=on; it needs
+ * CAP_SYS_ADMIN (root).
  *
  * <p>libfuse 3.14 predates passthrough, so two replies are made here: FUSE_INIT's (libfuse's own reply, with the
  * FUSE_PASSTHROUGH flag and max_stack_depth added: {@link #negotiate}) and FUSE_OPEN's (fuse_open_out with the
@@ -71,9 +72,9 @@ final class Passthrough {
     private static final Sys SYS = LibraryLoader.create(Sys.class).failImmediately().load("c");
     private static final jnr.ffi.Runtime RT = jnr.ffi.Runtime.getRuntime(SYS);
 
-    /** Whether -Dstrata.fuse.ll.passthrough=on asks for it. */
-    static boolean wanted() {
-        return "on".equals(System.getProperty("strata.fuse.ll.passthrough", "off"));
+    /** Whether the mount option (-o passthrough) or -Dstrata.fuse.ll.passthrough=on asks for it. */
+    static boolean wanted(boolean option) {
+        return option || "on".equals(System.getProperty("strata.fuse.ll.passthrough", "off"));
     }
 
     private final int devFd;

@@ -1,7 +1,5 @@
 package io.strata.fuse.ll;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.RandomAccessFile;
@@ -18,22 +16,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Everything LowLevelMountTest and FuseMountTest check, again with FUSE passthrough on (-Dstrata.fuse.ll.passthrough=on:
+ * Everything LowLevelMountTest and FuseMountTest check, again with FUSE passthrough on (-o passthrough:
  * the kernel reads and writes the layer files itself), and what passthrough changes.
  */
 class PassthroughMountTest extends LowLevelMountTest {
-    private static String passthroughBefore;
-
-    @BeforeAll
-    static void passthroughOn() {
-        passthroughBefore = System.getProperty("strata.fuse.ll.passthrough");
-        System.setProperty("strata.fuse.ll.passthrough", "on");
-    }
-
-    @AfterAll
-    static void passthroughRestore() {
-        if (passthroughBefore == null) System.clearProperty("strata.fuse.ll.passthrough");
-        else System.setProperty("strata.fuse.ll.passthrough", passthroughBefore);
+    @Override
+    protected String extraOptions() {
+        return ",passthrough";
     }
 
     @Test
