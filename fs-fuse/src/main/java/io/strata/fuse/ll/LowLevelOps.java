@@ -534,6 +534,9 @@ final class LowLevelOps {
             n.opened(f);
             long fh = files.add(new OpenFile(n, f, 0));
             setHandle(fi, fh);
+            // an existing file (O_CREAT of an uncached name) may have been written through passthrough since the
+            // kernel last cached its pages: this open drops them
+            if (pt != null && !f.created()) fi.putInt(Layout.FI_BITS, fi.getInt(Layout.FI_BITS) & ~Layout.FI_KEEP_CACHE);
             Pointer e = scratch.get().entry;
             Layout.putEntry(e, n.id, st, ids, cfg.attrTimeout(), cfg.entryTimeout());
             if (lib.fuse_reply_create(req, e, fi) != 0) {
