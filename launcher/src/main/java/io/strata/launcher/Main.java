@@ -28,12 +28,14 @@ public final class Main implements Runnable {
     private static final java.util.Set<String> RUNS = java.util.Set.of("run", "exec");
 
     public static int run(String... args) {
-        if (args.length >= 2 && args[0].equals("mount") && args[1].equals("-f")) return mountServer(args);
+        if (args.length >= 2 && args[0].equals("mount") && (args[1].equals("-f") || args[1].startsWith("--ready-fd")))
+            return mountServer(args);
         return execute(new CommandLine(new Main()), args);
     }
 
     /**
-     * The serving process that {@code strata mount} starts ({@link Daemon}: {@code mount -f ...}): only mount's model
+     * The serving process that {@code strata mount} starts ({@link Daemon}: {@code mount -f ...}; ./strata:
+     * {@code mount --ready-fd=3 ...}): only mount's model
      * is built, not every command's (building them all was a sixth of a new server's CPU before it mounts,
      * async-profiler), under a parent named strata, so that its errors read as the CLI's.
      */

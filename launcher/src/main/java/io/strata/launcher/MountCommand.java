@@ -36,6 +36,10 @@ public final class MountCommand implements Callable<Integer> {
     @Option(names = "-d", description = "FUSE debug output (implies -f).")
     boolean debug;
 
+    /** ./strata's private flag: serve in this JVM and say "ready" on fd N once live (the script daemonizes it). */
+    @Option(names = "--ready-fd", hidden = true, paramLabel = "N")
+    Integer readyFd;
+
     @Parameters(arity = "1..2", paramLabel = "[CONTAINER[@SNAPSHOT]] MOUNTPOINT", description = "Mount point (after a container to mount one).")
     List<String> positional = new ArrayList<>();
 
@@ -49,6 +53,10 @@ public final class MountCommand implements Callable<Integer> {
         Path mountPoint = Path.of(positional.get(0));
         List<String> opts = new ArrayList<>(options);
         if (debug) opts.add("debug");
+        if (readyFd != null) {
+            int fd = readyFd;
+            return mount(opts, mountPoint, true, mountPoint.toString(), () -> OverlayMain.signalReady(fd));
+        }
         return mount(opts, mountPoint, foreground || debug, mountPoint.toString());
     }
 

@@ -93,22 +93,23 @@ public final class OverlayMain {
     }
 
     /**
-     * Tells the waiting bin/strata-overlay that the mount is live: "ready" on the pipe at fd, then that fd closed, so
-     * that the script reads EOF and returns while this JVM goes on serving. Only a pipe is written and closed: a wrong
-     * number must not close one of the JVM's own files.
+     * Tells the waiting script (bin/strata-overlay, ./strata) that the mount is live: "ready" on the pipe or fifo at fd,
+     * then that fd closed, so that the script reads EOF and returns while this JVM goes on serving. Only a pipe is
+     * written and closed: a wrong number must not close one of the JVM's own files.
      */
     static void signalReady(int fd) {
         Path link = Path.of("/proc/self/fd/" + fd);
         try {
-            if (!Files.readSymbolicLink(link).toString().startsWith("pipe:")) {
-                System.err.println("strata-overlay: " + READY_FD + fd + " is not a pipe; not signalled");
+            if (Host.fstat(fd).type() != io.strata.core.host.Stat.S_IFIFO) {
+                System.err.println("strata: ready fd " + fd + " is not a pipe; not signalled");
                 return;
             }
             try (FileOutputStream out = new FileOutputStream(link.toFile())) {
                 out.write("ready\n".getBytes(StandardCharsets.US_ASCII));
             }
-        } catch (IOException e) {
-            System.err.println("strata-overlay: cannot signal the mount on fd " + fd + ": " + e);
+        } catch (IOException | io.strata.core.errno.FsException e) {
+            System.err.println("strata: cannot signal the mount on fd " + fd + ": " + e);
+            return;
         }
         Host.libc().close(fd);
     }

@@ -29,11 +29,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * bin/strata-overlay as podman and mount.fuse3 run it, with the jar just packaged (failsafe, after package): it
  * returns once the mount is live with its stdout and stderr released (podman reads them to EOF), the server is one JVM
  * in its own session that ends on {@code fusermount3 -u}, errors come back as a message and exit 1 with nothing
- * mounted, and it reads an upper's {@code .wh.} markers as fuse-overlayfs does.
+ * mounted, and it reads an upper's {@code .wh.} markers as fuse-overlayfs does. And ./strata's {@code mount -o}, which
+ * starts its server the same way.
  */
 class StrataOverlayScriptIT {
     static final Path MODULE = Path.of("").toAbsolutePath();
     static final Path SCRIPT = MODULE.getParent().resolve("bin/strata-overlay");
+    static final Path STRATA = MODULE.getParent().resolve("strata");
 
     @TempDir
     Path base;
@@ -69,18 +71,26 @@ class StrataOverlayScriptIT {
     }
 
     private Optional<ProcessHandle> server() {
-        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
-                .map(c -> c.contains(OverlayMain.class.getName()) && c.contains(mnt.toString())).orElse(false)).findFirst();
+        return server(OverlayMain.class);
     }
 
-    /** Runs the script with pipes for stdout and stderr, read to EOF as podman does; fails if that takes over 60 s. */
+    private Optional<ProcessHandle> server(Class<?> main) {
+        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
+                .map(c -> c.contains(main.getName()) && c.contains(mnt.toString())).orElse(false)).findFirst();
+    }
+
     private static Run script(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(SCRIPT.toString()));
+        return run(SCRIPT, args);
+    }
+
+    /** Runs a script with pipes for stdout and stderr, read to EOF as podman does; fails if that takes over 60 s. */
+    private static Run run(Path program, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(program.toString()));
         cmd.addAll(Arrays.asList(args));
         Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "strata-overlay did not return");
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), program.getFileName() + " did not return");
         return new Run(p.exitValue(), out.get(60, TimeUnit.SECONDS), err.get(60, TimeUnit.SECONDS));
     }
 
@@ -110,6 +120,27 @@ class StrataOverlayScriptIT {
         Process u = new ProcessBuilder("fusermount3", "-u", mnt.toString()).inheritIO().start();
         assertEquals(0, u.waitFor());
         assertTrue(server.onExit().get(20, TimeUnit.SECONDS) != null && !server.isAlive(), "server ends after unmount");
+    }
+
+    @Test
+    void strataMountTooStartsOneDetachedServerAndGivesBackItsErrors() throws Exception {
+        Run r = run(STRATA, "mount", "-o", opts, mnt.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(MountTable.isMounted(mnt), "mounted when ./strata returns");
+        assertEquals("hi", Files.readString(mnt.resolve("hello")));
+        assertTrue(Files.exists(mnt.resolve("etc/.wh.motd")), "strata mount's own defaults: .wh. markers count in lowers only");
+        ProcessHandle server = server(Main.class).orElseThrow();
+        String cmdline = server.info().commandLine().orElse("");
+        assertTrue(cmdline.contains("--ready-fd=3") && cmdline.contains("-Xmx128m"), "the serving JVM, started by the script: " + cmdline);
+        assertEquals(server.pid(), sessionOf(server.pid()), "the server leads its own session");
+        assertTrue(MountTable.unmount(mnt, false));
+        assertTrue(server.onExit().get(20, TimeUnit.SECONDS) != null && !server.isAlive(), "server ends after unmount");
+
+        Run bad = run(STRATA, "mount", "-o", opts + ",frobnicate", mnt.toString());
+        assertEquals(2, bad.code(), "the CLI's status for a bad option");
+        assertTrue(bad.err().contains("unknown mount option: frobnicate"), bad.err());
+        assertFalse(MountTable.isMounted(mnt));
+        assertTrue(server(Main.class).isEmpty(), "no server left behind");
     }
 
     @Test
