@@ -105,4 +105,4 @@ elif [ $scratch_given = 0 ]; then
 fi
 
 cd "$here"
-java -Xmx1g -XX:+UseSerialGC -jar "$run_jar" "${args[@]}"
+java -Xmx1g -XX:+UseSerialGC -Dstrata.home="$here" -jar "$run_jar" "${args[@]}"

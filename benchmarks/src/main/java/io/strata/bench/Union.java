@@ -207,8 +207,15 @@ abstract class Union {
         }
     }
 
-    /** Strata through its CLI jar, as a user starts it: `java -jar strata.jar mount -o ... MNT`. */
+    /**
+     * Strata as a user starts it: `./strata mount -o ... MNT`, whose serving JVM scripts/serve-mount.sh starts (its
+     * path from -Dstrata.home, which run.sh sets), else through the CLI jar: `java -jar strata.jar mount -o ... MNT`
+     * (a CLI JVM that starts the serving one).
+     */
     static final class Strata extends Union {
+        private static final Path SERVE_SCRIPT = System.getProperty("strata.home") == null ? null
+                : Path.of(System.getProperty("strata.home"), "scripts", "serve-mount.sh");
+
         private final Path jar;
         private final String cliJvm, serverJvm, extraOpts;
 
@@ -231,23 +238,29 @@ abstract class Union {
         @Override
         List<String> mountCommand() {
             List<String> cmd = new ArrayList<>();
-            cmd.add("java");
-            cmd.addAll(Shell.words(cliJvm));
-            cmd.addAll(List.of("-jar", jar.toString(), "mount", "-o",
-                    "lowerdir=" + lowerdir() + ",upperdir=" + upper + ",workdir=" + work
-                            + (extraOpts.isEmpty() ? "" : "," + extraOpts), mnt.toString()));
+            if (SERVE_SCRIPT != null && java.nio.file.Files.isExecutable(SERVE_SCRIPT)) {
+                cmd.addAll(List.of(SERVE_SCRIPT.toString(), jar.toString()));
+            } else {
+                cmd.add("java");
+                cmd.addAll(Shell.words(cliJvm));
+                cmd.addAll(List.of("-jar", jar.toString()));
+            }
+            cmd.addAll(List.of("mount", "-o", "lowerdir=" + lowerdir() + ",upperdir=" + upper + ",workdir=" + work
+                    + (extraOpts.isEmpty() ? "" : "," + extraOpts), mnt.toString()));
             return cmd;
         }
 
         @Override
         Map<String, String> mountEnv() {
-            return Map.of("STRATA_JVM_OPTS", serverJvm); // empty: unset, so the caller's environment cannot leak in
+            // empty: unset, so the caller's environment cannot leak in
+            return Map.of("STRATA_JVM_OPTS", serverJvm, "STRATA_SERVE_JVM", "");
         }
 
         @Override
         OptionalLong serverPid() {
             String mp = mnt.toString();
-            return ServerProcess.single(ServerProcess.find(argv -> argv.contains(mp) && argv.contains("-f")
+            return ServerProcess.single(ServerProcess.find(argv -> argv.contains(mp)
+                    && (argv.contains("-f") || argv.contains("--ready-fd=3"))
                     && argv.stream().anyMatch(a -> a.contains("io.strata.launcher") || a.endsWith("strata.jar"))));
         }
 
