@@ -57,9 +57,6 @@ public final class StoreDb implements AutoCloseable {
     private final List<AutoCloseable> owned = new ArrayList<>();
     public final ColumnFamilyHandle meta, catalog, gens, inodes, dirents, blocks, counters, versions;
     private final WriteOptions async = new WriteOptions(), synced = new WriteOptions().setSync(true);
-    /** Grown to the largest value read up to this (a unit value: the unit plus its header); 4 KiB units fit at once. */
-    private static final int MAX_GET_BUFFER = 256 * 1024 + 64;
-    private final ThreadLocal<byte[]> getBuffer = ThreadLocal.withInitial(() -> new byte[8 * 1024]);
     private final int unit;
 
     private StoreDb(Path dir, int unitForNewStore, MemoryBudget memory) throws FsException {
@@ -248,19 +245,9 @@ public final class StoreDb implements AutoCloseable {
         return db;
     }
 
-    /**
-     * The value of key, null when there is none. Reads into a per-thread buffer through the get that returns a
-     * length (RocksDB pins the value instead of copying it into a std::string, and a miss allocates nothing), then
-     * copies out the exact bytes: cheaper than the plain get in the write path's profile (see RESULTS-store.md).
-     */
     public byte[] get(ColumnFamilyHandle cf, byte[] key) throws FsException {
         try {
-            byte[] buf = getBuffer.get();
-            int n = db.get(cf, key, 0, key.length, buf, 0, buf.length);
-            if (n == RocksDB.NOT_FOUND) return null;
-            if (n <= buf.length) return Arrays.copyOf(buf, n);
-            if (n <= MAX_GET_BUFFER) getBuffer.set(new byte[n]);
-            return db.get(cf, key); // larger than the buffer: rare (a unit of a bigger store, once per thread)
+            return db.get(cf, key);
         } catch (RocksDBException e) {
             throw Rocks.fail("read", e);
         }
