@@ -3,7 +3,8 @@
 # Fixtures are kept in $STORE_PROFILE_DIR (default /var/tmp/strata-store-profile) between runs: remove it when done.
 # Env: PERF=1 (perf record -g of the daemon during the untar), THREADS=1 (CPU per daemon thread), WRITE_MIB=256,
 #   SEQ_MIB=1024: after the profile (and its peak RSS), dd SEQ_MIB + fsync into the block layer, then into the upper
-#   of an overlay-format mount (`strata mount -o lowerdir=…,upperdir=…,workdir=…`): CPU of each one's server.
+#   of an overlay-format mount (`strata mount -o lowerdir=…,upperdir=…,workdir=…`): CPU of each one's server
+#   (PERF=1 and THREADS=1 cover this write too).
 #   The daemon's JVM takes $STRATA_DAEMON_JVM_OPTS (appended to its flags) and $MALLOC_ARENA_MAX (default 2).
 set -euo pipefail
 jar=$1; out=$2; jfr=${3:-}
@@ -48,9 +49,12 @@ t1=$(date +%s.%N); c1=$(cpu)
 echo "write ${WRITE_MIB:-256} MiB+fsync: $(echo "$t1-$t0"|bc) s wall, $(( (c1-c0) )) ticks daemon cpu"
 echo "rss: $(awk '/VmHWM/{print $2}' /proc/$pid/status) kB peak"
 [ -n "${SEQ_MIB:-}" ] || exit 0
+[ -n "${PERF:-}" ] && { perf record -F 499 -g -p $pid -o $out/seq.perf >/dev/null 2>&1 & perfpid=$!; sleep 0.5; }
 c0=$(cpu); t0=$(date +%s.%N)
 dd if=/dev/zero of=$S/mnt/seq bs=1M count=$SEQ_MIB conv=fsync status=none
 t1=$(date +%s.%N); c1=$(cpu)
+[ -n "${PERF:-}" ] && { kill -INT $perfpid; wait $perfpid || true; }
+[ -n "${THREADS:-}" ] && for t in /proc/$pid/task/*; do echo "$(awk '{print $14, $15}' $t/stat) $(cat $t/comm)"; done | sort -k1 -n -r | head -12
 echo "seq-block $SEQ_MIB MiB+fsync: $(echo "$t1-$t0"|bc) s wall, $(( (c1-c0) )) ticks daemon cpu"
 rm -f $S/mnt/seq
 mkdir -p $S/olower $S/oupper $S/owork $S/omnt
