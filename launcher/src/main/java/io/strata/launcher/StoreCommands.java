@@ -107,19 +107,38 @@ public final class StoreCommands {
         return o.request(args);
     }
 
+    /**
+     * The store daemon's JVM, chosen by measurement for its peak RSS (target ≤ 200 MB) without costing CPU
+     * (benchmarks/RESULTS-store.md, "Session 6"): a small heap (the data lives in RocksDB's native cache, not the
+     * heap), the serial collector, C1 only with one compiler thread, and bounded code cache and metaspace.
+     * $STRATA_DAEMON_JVM_OPTS is appended (a later flag wins).
+     */
+    public static final List<String> DAEMON_JVM_FLAGS = List.of("-Xmx96m", "-Xmn24m", "-Xss512k", "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m",
+            "-XX:MaxMetaspaceSize=48m");
+    /**
+     * glibc's malloc arenas (up to 8 per core) each keep freed native memory of RocksDB's threads: two hold the
+     * daemon's RSS lower at the same CPU. The caller's own MALLOC_ARENA_MAX wins.
+     */
+    static final String DAEMON_MALLOC_ARENAS = "2";
+
     static void startDaemon(StoreRoot root) throws Exception {
         root.create();
         String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
         List<String> cmd = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) cmd.add("/usr/bin/setsid");
         cmd.add(java);
-        cmd.addAll(List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        cmd.addAll(DAEMON_JVM_FLAGS);
+        String extra = System.getenv("STRATA_DAEMON_JVM_OPTS");
+        if (extra != null && !extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "daemon",
                 "--store", root.dir().toString()));
         Path log = root.dir().resolve("daemon.log");
-        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putIfAbsent("MALLOC_ARENA_MAX", DAEMON_MALLOC_ARENAS);
+        Process p = pb.start();
         StoreClient client = new StoreClient(root);
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (System.nanoTime() < deadline) {

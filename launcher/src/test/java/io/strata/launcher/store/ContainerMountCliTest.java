@@ -3,6 +3,7 @@ package io.strata.launcher.store;
 import io.strata.core.testing.Trees;
 import io.strata.fuse.MountTable;
 import io.strata.launcher.Cli;
+import io.strata.launcher.StoreCommands;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +40,19 @@ class ContainerMountCliTest {
         for (Path m : new Path[] {ro, rw}) if (m != null && MountTable.isMounted(m)) MountTable.unmount(m, true);
         if (store != null) strata("daemon", "stop");
         for (Path m : new Path[] {ro, rw}) if (m != null) assertFalse(MountTable.isMounted(m), "left mounted: " + m);
+    }
+
+    @Test
+    void theDaemonRunsWithItsServingFlagsAndFewMallocArenas() throws Exception {
+        store = base.resolve("store");
+        Files.createDirectories(base.resolve("lower"));
+        assertEquals(0, strata("create", "--name", "c", "--lowerdir", base.resolve("lower").toString()).code());
+        long pid = ProcessHandle.allProcesses().map(ProcessHandle::pid)
+                .filter(p -> Cli.commandLine(p).contains("daemon --store " + store)).findFirst().orElseThrow();
+        assertTrue(Cli.commandLine(pid).contains(String.join(" ", StoreCommands.DAEMON_JVM_FLAGS) + " "), Cli.commandLine(pid));
+        String env = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"))).replace('\0', '\n');
+        String arenas = System.getenv().getOrDefault("MALLOC_ARENA_MAX", "2");
+        assertTrue(env.lines().anyMatch(("MALLOC_ARENA_MAX=" + arenas)::equals), "glibc arenas bounded: " + env);
     }
 
     @Test

@@ -29,7 +29,7 @@ class BlockMapModelTest {
     private static final int OPS = Integer.getInteger("strata.random.ops", 3000) / 3;
 
     /** The model of one point: file contents. */
-    private static final class Model {
+    static final class Model {
         byte[] data;
         Model(byte[] d) { data = d; }
         Model copy() { return new Model(data.clone()); }

@@ -243,6 +243,79 @@ class SnapshotsTest {
         }
     }
 
+    /**
+     * The write path's shortcuts (a unit written whole is encoded at once; at or past EOF the head's value is not
+     * read) store what page-by-page writes store: the same bytes, sizes and df counters, in the head and across a
+     * snapshot, an overwrite of whole units inside the file, an append after a gap, and a restore.
+     */
+    @Test
+    void appendedWholeUnitsCountAsPageByPageWrites() throws Exception {
+        Path dir = TempDirs.create("whole");
+        int unit = 16384;
+        try (BlockStore s = BlockStore.open(dir.resolve("db"), unit, MemoryBudget.SMALL, null)) {
+            s.createContainer("whole", "");
+            s.createContainer("pages", "");
+            BlockMapModelTest.Model model = new BlockMapModelTest.Model(new byte[0]);
+            byte[] first = random(40 * unit + 1000, 11);
+            long w, p;
+            try (BlockLayer lw = s.openLayer("whole"); BlockLayer lp = s.openLayer("pages")) {
+                w = lw.create(lw.rootIno(), "f", 0100644, 0, 0, 0).ino();
+                p = lp.create(lp.rootIno(), "f", 0100644, 0, 0, 0).ino();
+                writeBoth(lw, w, lp, p, model, 0, first);
+                assertSame(s, lw, w, lp, p, model, "appended");
+            }
+            s.createSnapshot("whole", "s1");
+            s.createSnapshot("pages", "s1");
+            BlockMapModelTest.Model atS1 = model.copy();
+            try (BlockLayer lw = s.openLayer("whole"); BlockLayer lp = s.openLayer("pages")) {
+                writeBoth(lw, w, lp, p, model, 8L * unit, random(6 * unit, 12)); // whole units over s1's
+                writeBoth(lw, w, lp, p, model, 10L * unit, random(2 * unit, 16)); // over the head's own
+                writeBoth(lw, w, lp, p, model, 44L * unit, random(5 * unit, 13)); // past EOF, after a gap
+                writeBoth(lw, w, lp, p, model, 49L * unit + 100, random(3 * unit, 14)); // unaligned, past EOF
+                assertSame(s, lw, w, lp, p, model, "over a snapshot");
+            }
+            for (String c : List.of("whole", "pages")) {
+                try (BlockLayer v = s.openSnapshot(c, "s1")) {
+                    assertArrayEquals(atS1.data, BlockMapModelTest.readAll(v, c.equals("whole") ? w : p), c + "@s1");
+                }
+            }
+            assertEquals(s.df().snapshots().get(0).exclusive(), s.df().snapshots().get(1).exclusive(), "s1 overwritten alike");
+            s.restore("whole", "s1");
+            s.restore("pages", "s1");
+            try (BlockLayer lw = s.openLayer("whole"); BlockLayer lp = s.openLayer("pages")) {
+                assertSame(s, lw, w, lp, p, atS1, "restored");
+                model = atS1.copy();
+                writeBoth(lw, w, lp, p, model, 41L * unit, random(2 * unit, 15)); // after the tail's unit
+                assertSame(s, lw, w, lp, p, model, "appended after the restore");
+            }
+        } finally {
+            TempDirs.delete(dir);
+        }
+    }
+
+    /** b at off: into lw's file in one write (whole units), into lp's file one page or less at a time. */
+    private static void writeBoth(BlockLayer lw, long w, BlockLayer lp, long p, BlockMapModelTest.Model model,
+                                  long off, byte[] b) throws Exception {
+        lw.write(w, off, b, 0, b.length);
+        for (int at = 0; at < b.length; ) {
+            int len = (int) Math.min(b.length - at, 4096 - (off + at) % 4096);
+            lp.write(p, off + at, b, at, len);
+            at += len;
+        }
+        model.write(off, b);
+    }
+
+    private static void assertSame(BlockStore s, BlockLayer lw, long w, BlockLayer lp, long p,
+                                   BlockMapModelTest.Model model, String when) throws Exception {
+        assertEquals(model.data.length, lw.getattr(w).size(), when + ": size");
+        assertEquals(model.data.length, lp.getattr(p).size(), when + ": size page by page");
+        assertArrayEquals(model.data, BlockMapModelTest.readAll(lw, w), when);
+        assertArrayEquals(model.data, BlockMapModelTest.readAll(lp, p), when + ", page by page");
+        Space.Usage a = s.df().containers().get(0), b = s.df().containers().get(1);
+        assertEquals(a.exclusive(), b.exclusive(), when + ": stored bytes " + a + " " + b);
+        assertEquals(a.shared(), b.shared(), when + ": shared bytes " + a + " " + b);
+    }
+
     /** v's first 10,000 bytes, then zeros up to 5 MiB. */
     private static byte[] grown(byte[] v) {
         byte[] want = new byte[5 << 20];

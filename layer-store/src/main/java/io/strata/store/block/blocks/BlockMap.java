@@ -161,8 +161,7 @@ public final class BlockMap {
     }
 
     private void stage(Txn t, Chain chain, Inode n, Staged s) throws FsException {
-        long ino = n.ino;
-        byte[] key = Keys.block(chain.head(), ino, s.index);
+        byte[] key = Keys.block(chain.head(), n.ino, s.index);
         if (s.image.decidesNothing()) {
             deleteUnit(t, key);
             t.count(chain.head(), Counters.DATA, -s.oldLen);
@@ -171,11 +170,29 @@ public final class BlockMap {
             putUnit(t, key, v);
             t.count(chain.head(), Counters.DATA, v.length - s.oldLen);
         }
-        long newly = s.image.covered() & ~s.coveredBefore;
-        if (newly != 0 && chain.depth() > 1 && s.index * unit < n.hiddenFrom(chain.gen(1))) {
-            byte[] pv = db.get(db.blocks, Keys.block(chain.gen(1), ino, s.index));
+        shadowed(t, chain, n, s.index, s.image.covered() & ~s.coveredBefore);
+    }
+
+    /** Counts the parent's present pages among `newly` (pages of unit u the head decides from now on) as shadowed. */
+    private void shadowed(Txn t, Chain chain, Inode n, long u, long newly) throws FsException {
+        if (newly != 0 && chain.depth() > 1 && u * unit < n.hiddenFrom(chain.gen(1))) {
+            byte[] pv = db.get(db.blocks, Keys.block(chain.gen(1), n.ino, u));
             if (pv != null) t.count(chain.head(), Counters.SHADOWED_PARENT, (long) Unit.PAGE * Long.bitCount(Unit.presentOf(pv) & newly));
         }
+    }
+
+    /**
+     * Unit u becomes src[at, at+unit) whole: nothing below shows through, so nothing is merged; the head's value
+     * before is read only for the counters, and not at all at or past EOF (where the head holds none: a truncate
+     * drops the head's units beyond the new end).
+     */
+    private void writeWhole(Txn t, Chain chain, Inode n, long u, byte[] src, int at, boolean pastEof) throws FsException {
+        byte[] key = Keys.block(chain.head(), n.ino, u);
+        byte[] old = pastEof ? null : db.get(db.blocks, key);
+        byte[] v = Unit.encodeWhole(src, at, unit);
+        putUnit(t, key, v);
+        t.count(chain.head(), Counters.DATA, v.length - (old == null ? 0 : stored(old)));
+        shadowed(t, chain, n, u, allPages & ~(old == null ? 0 : Unit.coveredOf(old, unit)));
     }
 
     // ---------------------------------------------------------------- write
@@ -191,17 +208,25 @@ public final class BlockMap {
             n.size = n.inline.length;
             return;
         }
-        Map<Long, Staged> pending = n.inline != null ? unInline(chain, n) : new HashMap<>();
+        Map<Long, Staged> pending = n.inline != null ? unInline(chain, n) : Map.of();
+        long eof = n.size;
         int done = 0;
         while (done < len) {
             long pos = off + done;
             long u = pos / unit;
             int in = (int) (pos % unit), take = Math.min(len - done, unit - in);
-            Staged s = pending.remove(u);
-            if (s == null) s = load(chain, n.ino, u);
+            boolean pastEof = u * unit >= eof;
+            Staged s = pending.isEmpty() ? null : pending.remove(u);
+            if (s == null && take == unit) {
+                writeWhole(t, chain, n, u, buf, bo + done, pastEof);
+                done += take;
+                continue;
+            }
+            // at or past EOF the head holds no value and every page below reads as zeros: nothing to read
+            if (s == null) s = pastEof ? new Staged(u, new Unit(unit), 0, 0) : load(chain, n.ino, u);
             for (int p = in / Unit.PAGE; p * Unit.PAGE < in + take; p++) {
                 int ps = p * Unit.PAGE;
-                s.own(chain, n, p, in <= ps && in + take >= ps + Unit.PAGE);
+                s.own(chain, n, p, pastEof || (in <= ps && in + take >= ps + Unit.PAGE));
             }
             System.arraycopy(buf, bo + done, s.image.data(), in, take);
             stage(t, chain, n, s);

@@ -118,6 +118,18 @@ public final class Unit {
         return v;
     }
 
+    /**
+     * The value of a unit whose every page is present with the bytes src[at, at+unitBytes): what {@link #encode}
+     * gives for it, without the image in between (a write that covers the unit has nothing to merge).
+     */
+    public static byte[] encodeWhole(byte[] src, int at, int unitBytes) {
+        byte[] v = new byte[HEADER + unitBytes];
+        v[0] = KIND;
+        Keys.putLong(v, 1, allPages(unitBytes));
+        System.arraycopy(src, at, v, HEADER, unitBytes);
+        return v;
+    }
+
     public static Unit decode(byte[] v, int unitBytes) throws FsException {
         if (Keys.isTombstone(v)) return allCleared(unitBytes);
         Unit u = new Unit(unitBytes);

@@ -18,9 +18,21 @@ final class BlockFile implements LayerFile {
         this.append = append;
     }
 
+    /**
+     * Each FUSE thread's bytes between native memory and the layer, reused: the layer copies what it keeps, so a
+     * 128 KiB write no longer allocates (and zeroes) 128 KiB of heap. Grown to the largest request seen.
+     */
+    private static final ThreadLocal<byte[]> TRANSFER = ThreadLocal.withInitial(() -> new byte[128 * 1024]);
+
+    private static byte[] transfer(int size) {
+        byte[] b = TRANSFER.get();
+        if (b.length < size) TRANSFER.set(b = new byte[size]);
+        return b;
+    }
+
     @Override
     public int read(Pointer buf, long size, long offset) throws FsException {
-        byte[] b = new byte[(int) size];
+        byte[] b = transfer((int) size);
         int n = read(b, (int) size, offset);
         if (n > 0) buf.put(0, b, 0, n);
         return n;
@@ -28,7 +40,7 @@ final class BlockFile implements LayerFile {
 
     @Override
     public int write(Pointer buf, long size, long offset) throws FsException {
-        byte[] b = new byte[(int) size];
+        byte[] b = transfer((int) size);
         buf.get(0, b, 0, (int) size);
         return write(b, (int) size, offset);
     }
