@@ -67,6 +67,11 @@ public final class UnionFile implements AutoCloseable {
         return ino;
     }
 
+    /** The host descriptor that holds the data (upper or lower file), or -1 when the data is elsewhere (a block store). */
+    public int hostFd() {
+        return file.hostFd();
+    }
+
     @Override
     public void close() {
         file.close();

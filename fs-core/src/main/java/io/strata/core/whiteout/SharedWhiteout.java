@@ -21,7 +21,7 @@ public final class SharedWhiteout {
     private final LayerFs fs;
     private final String path;
     private boolean linking;
-    private long ino = -1; // of the current shared inode; -1 while there is none
+    private volatile long ino = -1; // of the current shared inode; -1 while there is none
 
     public SharedWhiteout(LayerFs fs, String workDir) {
         this.fs = fs;
@@ -62,7 +62,7 @@ public final class SharedWhiteout {
      * The shared inode's number, or -1: an entry of the upper with d_type DT_CHR and this d_ino is a whiteout. Whiteouts
      * of earlier shared inodes (other mounts, or before an EMLINK) are not recognised by it and take an lstat.
      */
-    public synchronized long ino() {
+    public long ino() {
         return ino;
     }
 
