@@ -215,11 +215,20 @@ public final class CopyUp {
     public static void removeTree(LayerFs fs, String path) throws FsException {
         Stat st = fs.lstatOrNull(path);
         if (st == null) return;
-        if (st.isDir()) {
-            for (String name : fs.list(path)) removeTree(fs, path + "/" + name);
-            fs.rmdir(path);
-        } else {
-            fs.unlink(path);
+        if (st.isDir()) removeDir(fs, path);
+        else fs.unlink(path);
+    }
+
+    /** Empties and removes a directory, telling files from directories by d_type (an lstat only where it is unknown). */
+    private static void removeDir(LayerFs fs, String path) throws FsException {
+        for (Host.DirEntry e : fs.listTyped(path)) {
+            String child = path + "/" + e.name();
+            switch (e.type()) {
+                case Host.DT_DIR -> removeDir(fs, child);
+                case Host.DT_UNKNOWN -> removeTree(fs, child);
+                default -> fs.unlink(child);
+            }
         }
+        fs.rmdir(path);
     }
 }

@@ -200,8 +200,11 @@ public final class Host {
         return names;
     }
 
-    /** A directory entry with the type getdents reports (DT_*; DT_UNKNOWN on filesystems that do not say). */
-    public record DirEntry(String name, int type) {
+    /**
+     * A directory entry with the inode number and type getdents reports (d_ino; d_type DT_*, DT_UNKNOWN on filesystems
+     * that do not say): enough to tell a shared whiteout, or a file from a directory, without an lstat.
+     */
+    public record DirEntry(String name, long ino, int type) {
     }
 
     /** Directory entries with their d_type, without "." and "..": one getdents64 per 64 KiB of entries. */
@@ -218,13 +221,14 @@ public final class Host {
                 if (n == 0) return out;
                 int off = 0;
                 while (off < n) {
+                    long ino = buf.getLong(off);
                     int reclen = buf.getShort(off + 16) & 0xffff;
                     int type = buf.getByte(off + 18) & 0xff;
                     int len = 0;
                     while (len < 256 && buf.getByte(off + 19 + len) != 0) len++;
                     buf.get(off + 19, name, 0, len);
                     if (!(len == 1 && name[0] == '.') && !(len == 2 && name[0] == '.' && name[1] == '.'))
-                        out.add(new DirEntry(new String(name, 0, len, StandardCharsets.UTF_8), type));
+                        out.add(new DirEntry(new String(name, 0, len, StandardCharsets.UTF_8), ino, type));
                     off += reclen;
                 }
             }

@@ -7,6 +7,7 @@ import io.strata.core.host.Stat;
 import io.strata.core.layerfs.HostFs;
 import io.strata.core.layerfs.LayerFile;
 import io.strata.core.layerfs.LayerFs;
+import io.strata.core.whiteout.SharedWhiteout;
 import io.strata.core.whiteout.Whiteouts;
 import io.strata.core.xattr.OverlayXattrs;
 
@@ -31,6 +32,7 @@ public final class DirLayer {
     private final String root;
     private final String work; // null for lower layers
     private final boolean honourOciMarkers;
+    private final SharedWhiteout whiteouts; // null for lower layers
     private final AtomicLong tempCounter = new AtomicLong();
     /** Lower layers never change: what each directory says about itself is read once. */
     private final ConcurrentHashMap<String, DirMarks> lowerDirMarks = new ConcurrentHashMap<>();
@@ -57,6 +59,7 @@ public final class DirLayer {
         this.root = stripSlash(root);
         this.work = work == null ? null : stripSlash(work);
         this.honourOciMarkers = honourOciMarkers;
+        this.whiteouts = work == null ? null : new SharedWhiteout(fs, this.work);
     }
 
     public static DirLayer lower(String root) {
@@ -134,6 +137,7 @@ public final class DirLayer {
     /** The same question for a directory entry, asking the filesystem again only when d_type leaves it open. */
     public boolean isWhiteout(String dirRel, Host.DirEntry e) throws FsException {
         int t = e.type();
+        if (whiteouts != null && whiteouts.names(e)) return true;
         if (t == Host.DT_DIR || t == Host.DT_LNK || t == Host.DT_FIFO || t == Host.DT_SOCK || t == Host.DT_BLK) return false;
         if (t == Host.DT_REG && (work != null || !marks(dirRel).xwhiteouts())) return false;
         String rel = Paths.join(dirRel, e.name());
@@ -274,9 +278,20 @@ public final class DirLayer {
         fs.mkdir(host(rel), mode);
     }
 
+    /** Makes a whiteout at a free name of this upper layer. */
     public void makeWhiteout(String rel) throws FsException {
+        makeWhiteoutAt(host(rel));
+    }
+
+    /** Makes a whiteout at a free host path of this upper layer's filesystem (a temp to be renamed into place). */
+    public void makeWhiteoutAt(String hostPath) throws FsException {
         requireWritable();
-        fs.mknod(host(rel), Stat.S_IFCHR, 0);
+        whiteouts.makeAt(hostPath);
+    }
+
+    /** The whiteout device this upper links its whiteouts to (see {@link SharedWhiteout}). */
+    public SharedWhiteout sharedWhiteout() {
+        return whiteouts;
     }
 
     public void setOpaque(String rel) throws FsException {

@@ -419,7 +419,7 @@ public final class UnionFs {
         inodes.forget(n.upper());
         if (needWhiteout) {
             String tmp = upper.newTemp();
-            upper.fs().mknod(tmp, Stat.S_IFCHR, 0);
+            upper.makeWhiteoutAt(tmp);
             if (n.isDir()) {
                 upper.fs().renameat2(tmp, dst, Host.RENAME_EXCHANGE);
                 CopyUp.removeTree(upper.fs(), tmp);

@@ -166,6 +166,40 @@ class UnionFsTest {
     }
 
     @Test
+    void whiteoutsShareOneInodeAsTheKernelsDo() throws Exception {
+        l1.file("a", "a").file("b", "b").file("c", "c").file("d/x", "x");
+        UnionFs fs = union();
+        fs.unlink("a");
+        fs.unlink("b");
+        Stat a = Host.lstat(upper.path("a").toString()), b = Host.lstat(upper.path("b").toString());
+        for (Stat w : new Stat[] {a, b}) {
+            assertTrue(w.isCharDevice() && w.rdev() == 0, "a 0/0 character device, as the kernel reads whiteouts");
+        }
+        assertEquals(a.ino(), b.ino(), "one inode, linked once per whiteout");
+        assertTrue(a.nlink() >= 2);
+        write(fs, "c", "upper copy", 0); // an upper file over a lower one: its whiteout is swapped in from the work dir
+        fs.unlink("c");
+        assertEquals(a.ino(), Host.lstat(upper.path("c").toString()).ino());
+        fs.unlink("d/x");
+        fs.rmdir("d"); // empty through the union: its upper copy holds only a shared whiteout
+        assertEquals(a.ino(), Host.lstat(upper.path("d").toString()).ino());
+        assertEquals("", sorted(fs.readdir("")));
+    }
+
+    @Test
+    void aSharedWhiteoutRemovedBehindTheUnionsBackIsMadeAgain() throws Exception {
+        l1.file("a", "a").file("b", "b");
+        UnionFs fs = union();
+        fs.unlink("a");
+        for (Path p : Files.newDirectoryStream(base.resolve("work/work"))) Files.delete(p);
+        fs.unlink("b");
+        Stat b = Host.lstat(upper.path("b").toString());
+        assertTrue(b.isCharDevice() && b.rdev() == 0);
+        assertNotEquals(Host.lstat(upper.path("a").toString()).ino(), b.ino(), "a new shared inode");
+        assertEquals("", sorted(fs.readdir("")));
+    }
+
+    @Test
     void rmdirRefusesMergedNonEmptyAndRecreatedDirIsOpaque() throws Exception {
         l1.file("d/a", "a");
         l2.file("d/b", "b");

@@ -49,8 +49,10 @@ final class Layout {
     // struct fuse_buf: { size_t size; enum fuse_buf_flags flags; void *mem; int fd; off_t pos; }
     static final int FUSE_BUF_SIZE = 40, FUSE_BUF_SIZE_FIELD = 0, FUSE_BUF_FLAGS = 8, FUSE_BUF_MEM = 16,
             FUSE_BUF_FD = 24, FUSE_BUF_POS = 32;
-    /** enum fuse_buf_flags: the data is in the fd (a spliced request), not in mem. */
-    static final int FUSE_BUF_IS_FD = 1 << 1;
+    /** enum fuse_buf_flags: the data is in the fd (a spliced request), not in mem; FD_SEEK: read it at pos. */
+    static final int FUSE_BUF_IS_FD = 1 << 1, FUSE_BUF_FD_SEEK = 1 << 2;
+    // struct fuse_bufvec: { size_t count; size_t idx; size_t off; struct fuse_buf buf[1]; }
+    static final int BUFVEC_SIZE = 24 + FUSE_BUF_SIZE, BUFVEC_COUNT = 0, BUFVEC_IDX = 8, BUFVEC_OFF = 16, BUFVEC_BUF = 24;
 
     // struct fuse_forget_data: { uint64_t ino; uint64_t nlookup; }
     static final int FORGET_SIZE = 16;

@@ -28,6 +28,9 @@ public interface LibFuse3 {
 
     int fuse_reply_buf(Pointer req, Pointer buf, @size_t long size);
 
+    /** Replies with the data a struct fuse_bufvec describes: from a descriptor, libfuse splices it (SPLICE_WRITE). */
+    int fuse_reply_data(Pointer req, Pointer bufv, int copyFlags);
+
     int fuse_reply_statfs(Pointer req, Pointer statvfs);
 
     int fuse_reply_xattr(Pointer req, @size_t long count);

@@ -10,7 +10,8 @@ import java.util.List;
  * union goes through this process, so the kernel may cache entries and attributes long (like fuse-overlayfs); the
  * user's -o entry_timeout=/attr_timeout=/negative_timeout= (seconds) and system properties override them:
  * strata.fuse.threads=multi|single, strata.fuse.ll.maxThreads, strata.fuse.ll.maxWrite (bytes),
- * strata.fuse.ll.readdirplus=auto|always|off, strata.fuse.ll.splice=none|write|read|both,
+ * strata.fuse.ll.readdirplus=auto|always|off, strata.fuse.ll.splice=write|read|both|off (write, the default: reads of
+ * host files are answered from their descriptor, which libfuse splices into the reply; off, or none: copied),
  * strata.fuse.ll.cacheDirs=true|false (the kernel keeps directory listings across opens),
  * strata.fuse.ll.readerTurns=true|false (one worker reads /dev/fuse at a time, see {@link ReaderTurns}).
  */
@@ -19,6 +20,11 @@ record LlConfig(double entryTimeout, double attrTimeout, double negativeTimeout,
                 boolean readerTurns) {
 
     static final double DEFAULT_TIMEOUT = 86400;
+
+    /** Are reads of host files answered with their descriptor (fuse_reply_data), for libfuse to splice? */
+    boolean spliceReads() {
+        return splice.equals("write") || splice.equals("both");
+    }
 
     /** Options of libfuse 2's high-level API (FuseMount.fuseArgs) that libfuse 3's session does not know. */
     private static final List<String> HIGH_LEVEL_ONLY = List.of("use_ino", "readdir_ino", "hard_remove", "big_writes",
@@ -49,7 +55,7 @@ record LlConfig(double entryTimeout, double attrTimeout, double negativeTimeout,
                 "multi".equals(System.getProperty("strata.fuse.threads", "multi")),
                 Integer.getInteger("strata.fuse.ll.maxThreads", 2), maxWrite,
                 System.getProperty("strata.fuse.ll.readdirplus", "always"),
-                System.getProperty("strata.fuse.ll.splice", "none"),
+                System.getProperty("strata.fuse.ll.splice", "write"),
                 Boolean.parseBoolean(System.getProperty("strata.fuse.ll.cacheDirs", "true")), o.debug(),
                 Boolean.parseBoolean(System.getProperty("strata.fuse.ll.readerTurns", "true")));
     }

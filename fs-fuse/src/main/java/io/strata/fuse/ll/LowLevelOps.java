@@ -72,7 +72,7 @@ final class LowLevelOps {
     /** Per-thread native memory for replies: structures and a growing data buffer. */
     static final class Scratch {
         final Runtime runtime;
-        final Pointer entry, stat, fi, statvfs, name;
+        final Pointer entry, stat, fi, statvfs, name, bufvec;
         Pointer data;
         long dataSize;
 
@@ -83,6 +83,21 @@ final class LowLevelOps {
             fi = jnr.ffi.Memory.allocateDirect(r, Layout.FI_SIZE, true);
             statvfs = jnr.ffi.Memory.allocateDirect(r, Layout.STATVFS_SIZE, true);
             name = jnr.ffi.Memory.allocateDirect(r, 4097, true);
+            bufvec = jnr.ffi.Memory.allocateDirect(r, Layout.BUFVEC_SIZE, true);
+        }
+
+        /** A one-buffer fuse_bufvec of size bytes of fd from pos. */
+        Pointer fdBuffer(int fd, long size, long pos) {
+            bufvec.putLong(Layout.BUFVEC_COUNT, 1);
+            bufvec.putLong(Layout.BUFVEC_IDX, 0);
+            bufvec.putLong(Layout.BUFVEC_OFF, 0);
+            int b = Layout.BUFVEC_BUF;
+            bufvec.putLong(b + Layout.FUSE_BUF_SIZE_FIELD, size);
+            bufvec.putInt(b + Layout.FUSE_BUF_FLAGS, Layout.FUSE_BUF_IS_FD | Layout.FUSE_BUF_FD_SEEK);
+            bufvec.putAddress(b + Layout.FUSE_BUF_MEM, 0);
+            bufvec.putInt(b + Layout.FUSE_BUF_FD, fd);
+            bufvec.putLong(b + Layout.FUSE_BUF_POS, pos);
+            return bufvec;
         }
 
         Pointer data(long size) {
@@ -588,6 +603,11 @@ final class LowLevelOps {
     void read(Pointer req, long ino, long size, long off, Pointer fi) {
         serve(req, "read", () -> {
             OpenFile f = file(fi);
+            int fd = cfg.spliceReads() ? f.file().hostFd() : -1;
+            if (fd >= 0) { // libfuse reads the host file into the reply itself: spliced, no copy through this process
+                lib.fuse_reply_data(req, scratch.get().fdBuffer(fd, size, off), 0); // replies the error itself
+                return;
+            }
             Pointer buf = scratch.get().data(size);
             int n = f.file().read(buf, size, off);
             lib.fuse_reply_buf(req, buf, n);

@@ -49,4 +49,22 @@ class LlConfigTest {
         assertEquals(0, c.negativeTimeout());
         assertEquals(LlConfig.DEFAULT_TIMEOUT, LlConfig.of(options()).entryTimeout());
     }
+
+    @Test
+    void readsAreSplicedFromTheHostFileUnlessTurnedOff() {
+        String old = System.getProperty("strata.fuse.ll.splice");
+        try {
+            System.clearProperty("strata.fuse.ll.splice");
+            assertTrue(LlConfig.of(options()).spliceReads(), "the default answers reads with the host descriptor");
+            for (String v : List.of("off", "none", "read")) {
+                System.setProperty("strata.fuse.ll.splice", v);
+                assertFalse(LlConfig.of(options()).spliceReads(), v);
+            }
+            System.setProperty("strata.fuse.ll.splice", "both");
+            assertTrue(LlConfig.of(options()).spliceReads());
+        } finally {
+            if (old == null) System.clearProperty("strata.fuse.ll.splice");
+            else System.setProperty("strata.fuse.ll.splice", old);
+        }
+    }
 }

@@ -234,7 +234,7 @@ public final class BlockFs implements LayerFs {
     public List<Host.DirEntry> listTyped(String dir) throws FsException {
         List<Host.DirEntry> out = new ArrayList<>();
         for (WritableLayer.Entry e : layer.readdir(ino(dir))) {
-            if (!e.whiteout()) out.add(new Host.DirEntry(e.name(), (e.type() >> 12) & 017));
+            if (!e.whiteout()) out.add(new Host.DirEntry(e.name(), e.ino(), (e.type() >> 12) & 017));
         }
         return out;
     }
