@@ -10,7 +10,8 @@
 #   benchmarks/run.sh --scaling snapshots  cost vs number of snapshots (1..1000), the block store through its daemon
 #   benchmarks/run.sh --fresh-fs ...       scratch on a new journaled ext4 (a loop device, direct I/O) made for the run
 #   benchmarks/run.sh --help               every option
-# --fresh-fs[=GIB] (default 24): this machine's / is ext4 without a journal, which when it allocates an inode skips those
+# --fresh-fs[=GIB] (default 64, a sparse image: a full five-column run at 1 GiB writes ~55 GiB into it): this
+# machine's / is ext4 without a journal, which when it allocates an inode skips those
 # freed in the last 5-10 s one by one (ext4 recently_deleted): up to half of a create-heavy step's CPU right after
 # another tree was deleted, on whichever column comes next. A fresh journaled ext4, as a Debian install has, does not.
 set -euo pipefail
@@ -23,7 +24,7 @@ need_deps test   # the test set includes fuse-overlayfs
 build=1 keep=0 scratch_given=0 fresh_fs=0 help=0 args=()
 for a in "$@"; do
   case "$a" in
-    --fresh-fs) fresh_fs=24 ;;
+    --fresh-fs) fresh_fs=64 ;;
     --fresh-fs=*) fresh_fs="${a#--fresh-fs=}" ;;
     --no-build) build=0 ;;
     --help|-h) help=1; args+=("$a") ;;

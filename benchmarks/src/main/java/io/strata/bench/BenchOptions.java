@@ -38,7 +38,7 @@ final class BenchOptions {
               --workloads LIST       run only these workloads (ids as printed in the table), comma-separated
               --out FILE             markdown output (default benchmarks/results-latest.md)
               --scratch DIR          scratch directory to create and delete (default: a new one under /var/tmp)
-              --fresh-fs[=GIB]       (run.sh) scratch on a new journaled ext4 of GIB (default 24) on a loop device,
+              --fresh-fs[=GIB]       (run.sh) scratch on a new journaled ext4 of GIB (default 64, sparse) on a loop device,
                                      made for the run and deleted after it
               --keep-scratch         do not delete the scratch directory (debugging)
             """;
