@@ -101,6 +101,39 @@ final class Layout {
         p.putDouble(E_ENTRY_TIMEOUT, entryTimeout);
     }
 
+    /** fuse_entry_out (fuse_kernel.h): nodeid, generation, entry/attr validity, then fuse_attr (88 bytes). */
+    static final int ENTRY_OUT_SIZE = 128;
+
+    /**
+     * A fuse_entry_out as libfuse's fill_entry makes it from a fuse_entry_param, for replies libfuse 3.14 cannot
+     * build (CREATE with a passthrough backing id).
+     */
+    static void putEntryOut(Pointer p, long nodeId, Stat st, Ids ids, double attrTimeout, double entryTimeout) {
+        p.putLong(0, nodeId);
+        p.putLong(8, 0);
+        p.putLong(16, (long) entryTimeout);
+        p.putLong(24, (long) attrTimeout);
+        p.putInt(32, (int) ((entryTimeout - Math.floor(entryTimeout)) * 1e9));
+        p.putInt(36, (int) ((attrTimeout - Math.floor(attrTimeout)) * 1e9));
+        long a = 40;
+        p.putLong(a, st.ino());
+        p.putLong(a + 8, st.size());
+        p.putLong(a + 16, st.blocks());
+        p.putLong(a + 24, st.atimeSec());
+        p.putLong(a + 32, st.mtimeSec());
+        p.putLong(a + 40, st.ctimeSec());
+        p.putInt(a + 48, (int) st.atimeNsec());
+        p.putInt(a + 52, (int) st.mtimeNsec());
+        p.putInt(a + 56, (int) st.ctimeNsec());
+        p.putInt(a + 60, st.mode());
+        p.putInt(a + 64, (int) st.nlink());
+        p.putInt(a + 68, ids.uidInside(st.uid()));
+        p.putInt(a + 72, ids.gidInside(st.gid()));
+        p.putInt(a + 76, (int) st.rdev());
+        p.putInt(a + 80, st.blksize());
+        p.putInt(a + 84, 0);
+    }
+
     static void putStatvfs(Pointer p, Host.StatFs s) {
         p.setMemory(0, STATVFS_SIZE, (byte) 0);
         p.putLong(F_BSIZE, s.bsize());

@@ -538,23 +538,33 @@ final class LowLevelOps {
                 numbers.readLock().unlock();
             }
             Passthrough pt = passthrough;
+            int backing = 0;
             if (pt != null) {
                 try {
-                    pt.opened(n.id, -1, false); // CREATE's reply (libfuse's) cannot carry a backing id: the page cache
+                    backing = pt.opened(n.id, f.hostFd(), true);
                 } catch (FsException e) {
                     f.close();
                     throw e;
                 }
             }
             n.opened(f);
-            long fh = files.add(new OpenFile(n, f, 0));
-            setHandle(fi, fh);
-            // an existing file (O_CREAT of an uncached name) may have been written through passthrough since the
-            // kernel last cached its pages: this open drops them
-            if (pt != null && !f.created()) fi.putInt(Layout.FI_BITS, fi.getInt(Layout.FI_BITS) & ~Layout.FI_KEEP_CACHE);
-            Pointer e = scratch.get().entry;
-            Layout.putEntry(e, n.id, st, ids, cfg.attrTimeout(), cfg.entryTimeout());
-            if (lib.fuse_reply_create(req, e, fi) != 0) {
+            long fh = files.add(new OpenFile(n, f, backing));
+            int sent;
+            if (backing > 0) { // libfuse 3.14's fuse_reply_create has no backing id: fuse_entry_out + fuse_open_out by hand
+                Pointer out = scratch.get().data(Layout.ENTRY_OUT_SIZE + Passthrough.OPEN_OUT_SIZE);
+                Layout.putEntryOut(out, n.id, st, ids, cfg.attrTimeout(), cfg.entryTimeout());
+                Passthrough.openOut(out.slice(Layout.ENTRY_OUT_SIZE), fh, backing);
+                sent = lib.fuse_reply_buf(req, out, Layout.ENTRY_OUT_SIZE + Passthrough.OPEN_OUT_SIZE);
+            } else {
+                setHandle(fi, fh);
+                // an existing file (O_CREAT of an uncached name) may have been written through passthrough since the
+                // kernel last cached its pages: this open drops them
+                if (pt != null && !f.created()) fi.putInt(Layout.FI_BITS, fi.getInt(Layout.FI_BITS) & ~Layout.FI_KEEP_CACHE);
+                Pointer e = scratch.get().entry;
+                Layout.putEntry(e, n.id, st, ids, cfg.attrTimeout(), cfg.entryTimeout());
+                sent = lib.fuse_reply_create(req, e, fi);
+            }
+            if (sent != 0) {
                 nodes.unremember(n);
                 close(files.remove(fh));
             }

@@ -21,13 +21,13 @@ import java.util.Map;
  * layer, as kernel overlayfs shares it). Opt-in: {@code -o passthrough} or -Dstrata.fuse.ll.passthrough=on; it needs
  * CAP_SYS_ADMIN (root).
  *
- * <p>libfuse 3.14 predates passthrough, so two replies are made here: FUSE_INIT's (libfuse's own reply, with the
- * FUSE_PASSTHROUGH flag and max_stack_depth added: {@link #negotiate}) and FUSE_OPEN's (fuse_open_out with the
- * backing id, sent as a plain buffer reply: {@link #openOut}).
+ * <p>libfuse 3.14 predates passthrough, so three replies are made here: FUSE_INIT's (libfuse's own reply, with the
+ * FUSE_PASSTHROUGH flag and max_stack_depth added: {@link #negotiate}), and FUSE_OPEN's and FUSE_CREATE's (fuse_open_out
+ * with the backing id, after a fuse_entry_out for CREATE, sent as plain buffer replies: {@link #openOut}).
  *
  * <p>The kernel keeps one backing file per FUSE inode while any passthrough open of it lives, and refuses (EIO to the
  * caller) a non-passthrough open of such an inode or a passthrough open with another backing file. So opens are
- * counted per node: a node open in the page-cache mode (a file made by CREATE, a file without a host descriptor)
+ * counted per node: a node open in the page-cache mode (a file without a host descriptor, e.g. in the block store)
  * stays in that mode until its last release; a node open for passthrough reuses its backing id. The one case that
  * cannot be served is a lower file open through passthrough while another open copies it up (the new open's data is
  * another host file): that open fails with ETXTBSY, where kernel overlayfs would let the old descriptor read the

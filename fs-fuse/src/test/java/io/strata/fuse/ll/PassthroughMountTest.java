@@ -10,6 +10,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -70,19 +71,24 @@ class PassthroughMountTest extends LowLevelMountTest {
     }
 
     @Test
-    void aFileOpenFromItsCreateIsOpenedAgainThroughThePageCache() throws Exception {
+    void aNewFileIsPassthroughFromItsCreate() throws Exception {
         Path n = mnt.resolve("d/new");
-        try (FileChannel w = FileChannel.open(n, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            w.write(java.nio.ByteBuffer.wrap("fresh".getBytes(StandardCharsets.UTF_8)));
-            assertEquals("fresh", Files.readString(n), "a second open while CREATE's is live");
-        }
-        // close(2) sends RELEASE without waiting for it: an open served before it still finds the page-cache mode
         long before = Passthrough.BACKING_OPENS.get();
+        try (FileChannel w = FileChannel.open(n, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            assertEquals(before + 1, Passthrough.BACKING_OPENS.get(), "CREATE opened the new upper file for passthrough");
+            w.write(java.nio.ByteBuffer.wrap("fresh".getBytes(StandardCharsets.UTF_8)));
+            assertEquals(5, Files.size(n), "the size a passthrough write made, seen by stat at once");
+            assertEquals("fresh", Files.readString(n), "a second open while CREATE's is live shares its backing file");
+            assertEquals(before + 1, Passthrough.BACKING_OPENS.get());
+        }
+        assertEquals("fresh", Files.readString(base.resolve("upper/d/new")), "written into the upper file");
+        // close(2) sends RELEASE without waiting for it: an open served before it still shares the old backing file
         long deadline = System.nanoTime() + 10_000_000_000L;
         do {
             assertEquals("fresh", Files.readString(n));
-        } while (Passthrough.BACKING_OPENS.get() == before && System.nanoTime() < deadline && sleep(20));
-        assertTrue(Passthrough.BACKING_OPENS.get() > before, "once closed, opened for passthrough");
+        } while (Passthrough.BACKING_OPENS.get() == before + 1 && System.nanoTime() < deadline && sleep(20));
+        assertTrue(Passthrough.BACKING_OPENS.get() > before + 1, "once closed, a new open registers its own");
+        assertEquals(List.of("a", "b", "new"), ls(mnt.resolve("d")));
     }
 
     private static boolean sleep(long millis) throws InterruptedException {
