@@ -2,15 +2,15 @@
 # scripts/serve-mount.sh JAR mount [-o OPTS]... MOUNTPOINT — `strata mount` of a union with one JVM start: the serving
 # JVM is started here, in its own session, and this returns once it says "ready" on a fifo (the mount is live), as
 # bin/strata-overlay does; if the JVM exits instead, its exit status and messages are this command's. Used by ./strata
-# and the benchmark harness. Env: STRATA_SERVE_JVM, the serving JVM's flags (default: Daemon.JVM_FLAGS, chosen by
-# measurement; ./strata adds its class-data archive), and STRATA_JVM_OPTS, more flags after them (as for Daemon).
+# and the benchmark harness. The serving JVM's flags are Daemon.JVM_FLAGS (chosen by measurement). Env:
+# STRATA_SERVE_ARCHIVE, a class-data archive for it (./strata's); STRATA_JVM_OPTS, more flags after them (as for Daemon).
 set -uo pipefail
 jar=$1; shift
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/strata-mount.XXXXXX") || exit 1
 mkfifo "$tmp/ready" || { rm -rf "$tmp"; exit 1; }
 # shellcheck disable=SC2086
-setsid java ${STRATA_SERVE_JVM:--Xmx128m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xshare:auto} \
-    ${STRATA_JVM_OPTS:-} -cp "$jar" io.strata.launcher.Main "$1" --ready-fd=3 "${@:2}" \
+setsid java -Xmx128m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xshare:auto \
+    ${STRATA_SERVE_ARCHIVE:+-Xlog:cds*=off -XX:SharedArchiveFile=$STRATA_SERVE_ARCHIVE} ${STRATA_JVM_OPTS:-} -cp "$jar" io.strata.launcher.Main "$1" --ready-fd=3 "${@:2}" \
     3>"$tmp/ready" </dev/null >"$tmp/log" 2>&1 &
 pid=$!
 line=""

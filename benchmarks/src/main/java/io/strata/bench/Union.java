@@ -253,7 +253,7 @@ abstract class Union {
         @Override
         Map<String, String> mountEnv() {
             // empty: unset, so the caller's environment cannot leak in
-            return Map.of("STRATA_JVM_OPTS", serverJvm, "STRATA_SERVE_JVM", "");
+            return Map.of("STRATA_JVM_OPTS", serverJvm, "STRATA_SERVE_ARCHIVE", "");
         }
 
         @Override

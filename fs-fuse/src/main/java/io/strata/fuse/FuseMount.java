@@ -83,8 +83,11 @@ public final class FuseMount implements AutoCloseable {
      */
     public static String libraryVersionLine() {
         if (!lowLevel()) return "FUSE library version 2.9 (jnr-fuse)";
-        String v = io.strata.fuse.ll.LibraryVersion.get();
-        return v == null ? "FUSE library version 3 (libfuse3 not found)" : "FUSE library version " + v;
+        try {
+            return "FUSE library version " + io.strata.fuse.ll.LibFuse3.get().fuse_pkgversion();
+        } catch (UnsatisfiedLinkError | ExceptionInInitializerError | NoClassDefFoundError e) {
+            return "FUSE library version 3 (libfuse3 not found)";
+        }
     }
 
     private static io.strata.fuse.ll.LowLevelMount lowLevelAdapter(UnionFs fs, MountOptions o, String source) {

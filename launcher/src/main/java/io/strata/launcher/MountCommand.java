@@ -55,7 +55,7 @@ public final class MountCommand implements Callable<Integer> {
         if (debug) opts.add("debug");
         if (readyFd != null) {
             int fd = readyFd;
-            return mount(opts, mountPoint, true, mountPoint.toString(), () -> OverlayMain.signalReady(fd));
+            return mount(opts, mountPoint, true, mountPoint.toString(), () -> ReadySignal.send(fd));
         }
         return mount(opts, mountPoint, foreground || debug, mountPoint.toString());
     }

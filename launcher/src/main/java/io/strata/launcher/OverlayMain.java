@@ -1,11 +1,5 @@
 package io.strata.launcher;
 
-import io.strata.core.host.Host;
-
-import java.io.FileOutputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,7 +76,7 @@ public final class OverlayMain {
         try {
             int fd = readyFd;
             return MountCommand.mount(IdmappedLowers.unmapped(opts), Path.of(mnt), foreground, source, fd < 0 ? () -> {
-            } : () -> signalReady(fd));
+            } : () -> ReadySignal.send(fd));
         } catch (IllegalArgumentException | UserError e) {
             System.err.println("strata-overlay: " + e.getMessage());
             return 1;
@@ -90,28 +84,6 @@ public final class OverlayMain {
             System.err.println("strata-overlay: " + e);
             return 1;
         }
-    }
-
-    /**
-     * Tells the waiting script (bin/strata-overlay, ./strata) that the mount is live: "ready" on the pipe or fifo at fd,
-     * then that fd closed, so that the script reads EOF and returns while this JVM goes on serving. Only a pipe is
-     * written and closed: a wrong number must not close one of the JVM's own files.
-     */
-    static void signalReady(int fd) {
-        Path link = Path.of("/proc/self/fd/" + fd);
-        try {
-            if (Host.fstat(fd).type() != io.strata.core.host.Stat.S_IFIFO) {
-                System.err.println("strata: ready fd " + fd + " is not a pipe; not signalled");
-                return;
-            }
-            try (FileOutputStream out = new FileOutputStream(link.toFile())) {
-                out.write("ready\n".getBytes(StandardCharsets.US_ASCII));
-            }
-        } catch (IOException | io.strata.core.errno.FsException e) {
-            System.err.println("strata: cannot signal the mount on fd " + fd + ": " + e);
-            return;
-        }
-        Host.libc().close(fd);
     }
 
     private static int usage(String why) {

@@ -48,6 +48,11 @@ public final class Host {
         return C;
     }
 
+    /** errno of the last failed {@link #libc()} call on this thread. */
+    public static int lastError() {
+        return RT.getLastError();
+    }
+
     private static final byte[] EMPTY = {0};
 
     /** s as a C string: UTF-8 bytes and a NUL (what jnr would make of a String, without its charset encoder). */

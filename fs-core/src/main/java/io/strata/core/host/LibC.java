@@ -88,4 +88,14 @@ public interface LibC {
     int open_by_handle_at(int mountFd, @In byte[] handle, int flags);
 
     int ioctl(int fd, long request, byte[] arg);
+
+    int dup(int fd);
+
+    int dup2(int from, int to);
+
+    int pipe(@Out int[] fds);
+
+    @ssize_t long read(int fd, @Out byte[] buf, @size_t long count);
+
+    @ssize_t long write(int fd, @In byte[] buf, @size_t long count);
 }

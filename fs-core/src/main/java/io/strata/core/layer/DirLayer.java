@@ -289,11 +289,6 @@ public final class DirLayer {
         whiteouts.makeAt(hostPath);
     }
 
-    /** The whiteout device this upper links its whiteouts to (see {@link SharedWhiteout}). */
-    public SharedWhiteout sharedWhiteout() {
-        return whiteouts;
-    }
-
     public void setOpaque(String rel) throws FsException {
         fs.setxattr(host(rel), OverlayXattrs.OPAQUE, OverlayXattrs.YES, 0);
     }

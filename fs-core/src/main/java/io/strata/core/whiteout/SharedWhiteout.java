@@ -59,16 +59,12 @@ public final class SharedWhiteout {
     }
 
     /**
-     * The shared inode's number, or -1: an entry of the upper with d_type DT_CHR and this d_ino is a whiteout. Whiteouts
-     * of earlier shared inodes (other mounts, or before an EMLINK) are not recognised by it and take an lstat.
+     * Does a directory entry of the upper name the shared whiteout (DT_CHR with its d_ino), so that no lstat is needed
+     * to know it is one? Whiteouts of earlier shared inodes (other mounts, or before an EMLINK) are not recognised
+     * here and take an lstat.
      */
-    public long ino() {
-        return ino;
-    }
-
-    /** Does a directory entry of the upper name the shared whiteout (so no lstat is needed to know it is one)? */
     public boolean names(Host.DirEntry e) {
-        long i = ino();
+        long i = ino;
         return i >= 0 && e.type() == Host.DT_CHR && e.ino() == i;
     }
 

@@ -55,6 +55,9 @@ public interface LibFuse3 {
 
     void fuse_session_exit(Pointer se);
 
+    /** libfuse's own version, e.g. "3.14.0". */
+    String fuse_pkgversion();
+
     /** The session's /dev/fuse descriptor. */
     int fuse_session_fd(Pointer se);
 

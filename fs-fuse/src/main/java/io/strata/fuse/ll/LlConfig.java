@@ -13,11 +13,12 @@ import java.util.List;
  * strata.fuse.ll.readdirplus=auto|always|off, strata.fuse.ll.splice=write|read|both|off (write, the default: reads of
  * host files are answered from their descriptor, which libfuse splices into the reply; off, or none: copied),
  * strata.fuse.ll.cacheDirs=true|false (the kernel keeps directory listings across opens),
- * strata.fuse.ll.readerTurns=true|false (one worker reads /dev/fuse at a time, see {@link ReaderTurns}).
+ * strata.fuse.ll.readerTurns=true|false (one worker reads /dev/fuse at a time, see {@link ReaderTurns}),
+ * strata.fuse.ll.passthrough=on (as -o passthrough: FUSE passthrough for every mount of the JVM, {@link Passthrough}).
  */
 record LlConfig(double entryTimeout, double attrTimeout, double negativeTimeout, boolean multiThreaded,
                 int maxThreads, int maxWrite, String readdirplus, String splice, boolean cacheDirs, boolean debug,
-                boolean readerTurns) {
+                boolean readerTurns, boolean passthrough) {
 
     static final double DEFAULT_TIMEOUT = 86400;
 
@@ -57,7 +58,8 @@ record LlConfig(double entryTimeout, double attrTimeout, double negativeTimeout,
                 System.getProperty("strata.fuse.ll.readdirplus", "always"),
                 System.getProperty("strata.fuse.ll.splice", "write"),
                 Boolean.parseBoolean(System.getProperty("strata.fuse.ll.cacheDirs", "true")), o.debug(),
-                Boolean.parseBoolean(System.getProperty("strata.fuse.ll.readerTurns", "true")));
+                Boolean.parseBoolean(System.getProperty("strata.fuse.ll.readerTurns", "true")),
+                o.passthrough() || "on".equals(System.getProperty("strata.fuse.ll.passthrough", "off")));
     }
 
     /**

@@ -28,7 +28,6 @@ public final class LowLevelMount {
             throw new IllegalStateException("cannot stat the union's root: " + e.getMessage(), e);
         }
         this.session = new Session(lib, runtime, ops, cfg);
-        session.passthroughOption(o.passthrough());
         this.argv = LlConfig.sessionArgs(highLevelArgs, root, cfg.debug());
     }
 

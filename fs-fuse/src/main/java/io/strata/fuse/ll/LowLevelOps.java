@@ -53,6 +53,8 @@ final class LowLevelOps {
 
     /** Set by the session once FUSE_INIT was answered, when passthrough was asked for. */
     private volatile Passthrough passthrough;
+    /** cfg.spliceReads(), read once: every READ asks. */
+    private final boolean spliceReads;
 
     void passthrough(Passthrough p) {
         this.passthrough = p;
@@ -122,6 +124,7 @@ final class LowLevelOps {
         this.fs = fs;
         this.ids = ids;
         this.cfg = cfg;
+        this.spliceReads = cfg.spliceReads();
         this.nodes = new Nodes(fs.getattr(""));
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(runtime));
     }
@@ -537,16 +540,7 @@ final class LowLevelOps {
             } finally {
                 numbers.readLock().unlock();
             }
-            Passthrough pt = passthrough;
-            int backing = 0;
-            if (pt != null) {
-                try {
-                    backing = pt.opened(n.id, f.hostFd(), true);
-                } catch (FsException e) {
-                    f.close();
-                    throw e;
-                }
-            }
+            int backing = backingFor(n, f);
             n.opened(f);
             long fh = files.add(new OpenFile(n, f, backing));
             int sent;
@@ -559,7 +553,7 @@ final class LowLevelOps {
                 setHandle(fi, fh);
                 // an existing file (O_CREAT of an uncached name) may have been written through passthrough since the
                 // kernel last cached its pages: this open drops them
-                if (pt != null && !f.created()) fi.putInt(Layout.FI_BITS, fi.getInt(Layout.FI_BITS) & ~Layout.FI_KEEP_CACHE);
+                if (passthrough != null && !f.created()) fi.putInt(Layout.FI_BITS, fi.getInt(Layout.FI_BITS) & ~Layout.FI_KEEP_CACHE);
                 Pointer e = scratch.get().entry;
                 Layout.putEntry(e, n.id, st, ids, cfg.attrTimeout(), cfg.entryTimeout());
                 sent = lib.fuse_reply_create(req, e, fi);
@@ -575,16 +569,7 @@ final class LowLevelOps {
         serve(req, "open", () -> {
             Node n = node(ino);
             UnionFile f = fs.open(path(n), fi.getInt(Layout.FI_FLAGS));
-            Passthrough pt = passthrough;
-            int backing = 0;
-            if (pt != null) {
-                try {
-                    backing = pt.opened(n.id, f.hostFd(), true);
-                } catch (FsException e) {
-                    f.close();
-                    throw e;
-                }
-            }
+            int backing = backingFor(n, f);
             n.opened(f);
             long fh = files.add(new OpenFile(n, f, backing));
             int sent;
@@ -602,6 +587,21 @@ final class LowLevelOps {
         });
     }
 
+    /**
+     * How the open of n that made f reaches its data: a passthrough backing id, or 0 for the page cache (also when
+     * passthrough is off). f is closed if the open cannot be served (ETXTBSY, see {@link Passthrough#opened}).
+     */
+    private int backingFor(Node n, UnionFile f) throws FsException {
+        Passthrough pt = passthrough;
+        if (pt == null) return 0;
+        try {
+            return pt.opened(n.id, f.hostFd());
+        } catch (FsException e) {
+            f.close();
+            throw e;
+        }
+    }
+
     private void close(OpenFile f) {
         if (f == null) return;
         f.node().closed(f.file());
@@ -613,7 +613,7 @@ final class LowLevelOps {
     void read(Pointer req, long ino, long size, long off, Pointer fi) {
         serve(req, "read", () -> {
             OpenFile f = file(fi);
-            int fd = cfg.spliceReads() ? f.file().hostFd() : -1;
+            int fd = spliceReads ? f.file().hostFd() : -1;
             if (fd >= 0) { // libfuse reads the host file into the reply itself: spliced, no copy through this process
                 lib.fuse_reply_data(req, scratch.get().fdBuffer(fd, size, off), 0); // replies the error itself
                 return;

@@ -2,12 +2,10 @@ package io.strata.fuse.ll;
 
 import io.strata.core.errno.Errno;
 import io.strata.core.errno.FsException;
-import jnr.ffi.LibraryLoader;
+import io.strata.core.host.Host;
+import io.strata.core.host.LibC;
+import io.strata.core.host.Stat;
 import jnr.ffi.Pointer;
-import jnr.ffi.annotations.In;
-import jnr.ffi.annotations.Out;
-import jnr.ffi.types.size_t;
-import jnr.ffi.types.ssize_t;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -48,34 +46,7 @@ final class Passthrough {
     /** How long an open that conflicts with a node's passthrough opens waits for their RELEASE in flight. */
     static final long RELEASE_WAIT_NANOS = 200_000_000L;
 
-    /** The libc calls this needs that fs-core's binding has no use for. */
-    public interface Sys {
-        int dup(int fd);
-
-        int dup2(int from, int to);
-
-        int pipe(@Out int[] fds);
-
-        @ssize_t long read(int fd, @Out byte[] buf, @size_t long count);
-
-        @ssize_t long write(int fd, @In byte[] buf, @size_t long count);
-
-        int close(int fd);
-
-        int ioctl(int fd, long request, @In byte[] arg);
-
-        int ioctl(int fd, long request, @In int[] arg);
-
-        int fstat(int fd, @Out byte[] stat);
-    }
-
-    private static final Sys SYS = LibraryLoader.create(Sys.class).failImmediately().load("c");
-    private static final jnr.ffi.Runtime RT = jnr.ffi.Runtime.getRuntime(SYS);
-
-    /** Whether the mount option (-o passthrough) or -Dstrata.fuse.ll.passthrough=on asks for it. */
-    static boolean wanted(boolean option) {
-        return option || "on".equals(System.getProperty("strata.fuse.ll.passthrough", "off"));
-    }
+    private static final LibC SYS = Host.libc();
 
     private final int devFd;
     private volatile boolean active;
@@ -157,11 +128,11 @@ final class Passthrough {
      * cache. Pair every call with {@link #released}. Throws ETXTBSY when the node is open for passthrough onto
      * another host file (see the class comment).
      */
-    synchronized int opened(long node, int hostFd, boolean mayPassthrough) throws FsException {
+    synchronized int opened(long node, int hostFd) throws FsException {
         NodeMode m = modes.computeIfAbsent(node, k -> new NodeMode());
         if (m.passthroughOpens > 0) {
-            long[] id = hostFd >= 0 ? devIno(hostFd) : null;
-            if (id != null && id[0] == m.dev && id[1] == m.ino) {
+            Stat id = hostFd >= 0 ? hostStat(hostFd) : null;
+            if (id != null && id.dev() == m.dev && id.ino() == m.ino) {
                 m.passthroughOpens++;
                 return m.backingId;
             }
@@ -179,15 +150,15 @@ final class Passthrough {
             if (m.passthroughOpens > 0) throw new FsException(Errno.ETXTBSY);
             m = modes.computeIfAbsent(node, k -> new NodeMode()); // released meanwhile: a fresh start
         }
-        if (!active || !mayPassthrough || hostFd < 0 || m.cached > 0) {
+        if (!active || hostFd < 0 || m.cached > 0) {
             m.cached++;
             return 0;
         }
-        long[] id = devIno(hostFd);
-        int backing = id == null ? -1 : SYS.ioctl(devFd, BACKING_OPEN, new int[] {hostFd, 0, 0, 0});
+        Stat id = hostStat(hostFd);
+        int backing = id == null ? -1 : SYS.ioctl(devFd, BACKING_OPEN, backingMap(hostFd));
         if (backing <= 0) {
-            int errno = RT.getLastError();
-            if (errno == Errno.EPERM.code || errno == 25 /* ENOTTY */ || errno == Errno.EOPNOTSUPP.code) {
+            int errno = Host.lastError();
+            if (errno == Errno.EPERM.code || errno == Errno.ENOTTY.code || errno == Errno.EOPNOTSUPP.code) {
                 active = false; // not allowed here: the page cache for the rest of the mount
                 refusal = "FUSE_DEV_IOC_BACKING_OPEN: " + Errno.describe(errno);
             }
@@ -196,8 +167,8 @@ final class Passthrough {
         }
         BACKING_OPENS.incrementAndGet();
         m.backingId = backing;
-        m.dev = id[0];
-        m.ino = id[1];
+        m.dev = id.dev();
+        m.ino = id.ino();
         m.passthroughOpens = 1;
         return backing;
     }
@@ -208,7 +179,7 @@ final class Passthrough {
         if (m == null) return;
         if (backingId > 0) {
             if (--m.passthroughOpens == 0) {
-                SYS.ioctl(devFd, BACKING_CLOSE, new int[] {m.backingId});
+                SYS.ioctl(devFd, BACKING_CLOSE, ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(m.backingId).array());
                 m.backingId = 0;
             }
         } else {
@@ -227,10 +198,17 @@ final class Passthrough {
         out.putInt(12, backingId);
     }
 
-    private static long[] devIno(int fd) {
-        byte[] st = new byte[Layout.STAT_SIZE];
-        if (SYS.fstat(fd, st) != 0) return null;
-        ByteBuffer b = ByteBuffer.wrap(st).order(ByteOrder.nativeOrder());
-        return new long[] {b.getLong(Layout.ST_DEV), b.getLong(Layout.ST_INO)};
+    /** struct fuse_backing_map: { int32 fd; uint32 flags; uint64 padding; }. */
+    private static byte[] backingMap(int fd) {
+        return ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).putInt(0, fd).array();
+    }
+
+    /** The host file's identity, or null if it cannot be had (then no passthrough). */
+    private static Stat hostStat(int fd) {
+        try {
+            return Host.fstat(fd);
+        } catch (FsException e) {
+            return null;
+        }
     }
 }

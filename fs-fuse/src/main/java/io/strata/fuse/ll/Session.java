@@ -27,7 +27,6 @@ final class Session {
     private final ReaderTurns turns;
     private final CountDownLatch mounted = new CountDownLatch(1);
     private volatile Throwable failure;
-    private volatile boolean passthroughOption;
 
     Session(LibFuse3 lib, Runtime runtime, LowLevelOps ops, LlConfig cfg) {
         this.lib = lib;
@@ -80,11 +79,6 @@ final class Session {
         return t;
     }
 
-    /** The mount's -o passthrough (before {@link #run}). */
-    void passthroughOption(boolean on) {
-        this.passthroughOption = on;
-    }
-
     /** A NUL-terminated copy of s in native memory, kept for the session's lifetime. */
     private Pointer cstring(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
@@ -134,7 +128,7 @@ final class Session {
      * -Dstrata.fuse.ll.readerTurns=false): one reads while the others park, unless a request may block.
      */
     private void serveRequests(Pointer se) throws InterruptedException {
-        if (Passthrough.wanted(passthroughOption)) firstRequestWithPassthrough(se);
+        if (cfg.passthrough()) firstRequestWithPassthrough(se);
         int n = cfg.multiThreaded() ? Math.max(1, cfg.maxThreads()) : 1;
         List<Thread> extra = new ArrayList<>();
         for (int i = 1; i < n; i++) {
