@@ -44,8 +44,9 @@ final class Layout {
     // struct fuse_args: { int argc; char **argv; int allocated; }
     static final int ARGS_SIZE = 24, ARGS_ARGC = 0, ARGS_ARGV = 8, ARGS_ALLOCATED = 16;
 
-    /** struct fuse_in_header (fuse_kernel.h): the opcode, at the start of every request read from /dev/fuse. */
-    static final int IN_OPCODE = 4;
+    /** struct fuse_in_header (fuse_kernel.h), at the start of every request read from /dev/fuse: len 0, opcode 4,
+     * unique 8, nodeid 16; 40 bytes, then the request's own struct. */
+    static final int IN_OPCODE = 4, IN_NODEID = 16, IN_HEADER_SIZE = 40;
     // struct fuse_buf: { size_t size; enum fuse_buf_flags flags; void *mem; int fd; off_t pos; }
     static final int FUSE_BUF_SIZE = 40, FUSE_BUF_SIZE_FIELD = 0, FUSE_BUF_FLAGS = 8, FUSE_BUF_MEM = 16,
             FUSE_BUF_FD = 24, FUSE_BUF_POS = 32;

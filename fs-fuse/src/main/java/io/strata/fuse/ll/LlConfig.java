@@ -14,11 +14,13 @@ import java.util.List;
  * host files are answered from their descriptor, which libfuse splices into the reply; off, or none: copied),
  * strata.fuse.ll.cacheDirs=true|false (the kernel keeps directory listings across opens),
  * strata.fuse.ll.readerTurns=true|false (one worker reads /dev/fuse at a time, see {@link ReaderTurns}),
- * strata.fuse.ll.passthrough=on (as -o passthrough: FUSE passthrough for every mount of the JVM, {@link Passthrough}).
+ * strata.fuse.ll.passthrough=on (as -o passthrough: FUSE passthrough for every mount of the JVM, {@link Passthrough}),
+ * strata.fuse.ll.killprivV2=on|off (on, the default: the server clears suid/sgid as the kernel asks, {@link KillSuidgid};
+ * off whenever requests may arrive spliced, unread: splice=read|both).
  */
 record LlConfig(double entryTimeout, double attrTimeout, double negativeTimeout, boolean multiThreaded,
                 int maxThreads, int maxWrite, String readdirplus, String splice, boolean cacheDirs, boolean debug,
-                boolean readerTurns, boolean passthrough) {
+                boolean readerTurns, boolean passthrough, boolean killprivV2) {
 
     static final double DEFAULT_TIMEOUT = 86400;
 
@@ -52,14 +54,17 @@ record LlConfig(double entryTimeout, double attrTimeout, double negativeTimeout,
                 }
             }
         }
+        String splice = System.getProperty("strata.fuse.ll.splice", "write");
         return new LlConfig(entry, attr, negative,
                 "multi".equals(System.getProperty("strata.fuse.threads", "multi")),
                 Integer.getInteger("strata.fuse.ll.maxThreads", 2), maxWrite,
                 System.getProperty("strata.fuse.ll.readdirplus", "always"),
-                System.getProperty("strata.fuse.ll.splice", "write"),
+                splice,
                 Boolean.parseBoolean(System.getProperty("strata.fuse.ll.cacheDirs", "true")), o.debug(),
                 Boolean.parseBoolean(System.getProperty("strata.fuse.ll.readerTurns", "true")),
-                o.passthrough() || "on".equals(System.getProperty("strata.fuse.ll.passthrough", "off")));
+                o.passthrough() || "on".equals(System.getProperty("strata.fuse.ll.passthrough", "off")),
+                !"off".equals(System.getProperty("strata.fuse.ll.killprivV2", "on"))
+                        && !splice.equals("read") && !splice.equals("both")); // spliced requests cannot be read here
     }
 
     /**

@@ -51,10 +51,22 @@ final class LowLevelOps {
     record OpenFile(Node node, UnionFile file, int backingId) {
     }
 
+    /** Set by the session when the kernel agreed to HANDLE_KILLPRIV_V2 ({@link KillSuidgid}): the session, for notices. */
+    private volatile Pointer killprivSession;
+
     /** Set by the session once FUSE_INIT was answered, when passthrough was asked for. */
     private volatile Passthrough passthrough;
     /** cfg.spliceReads(), read once: every READ asks. */
     private final boolean spliceReads;
+
+    void killprivV2(Pointer se) {
+        this.killprivSession = se;
+    }
+
+    /** Before each request this thread is about to serve (HANDLE_KILLPRIV_V2): does it ask to clear suid/sgid? */
+    void killSuidgidRequested(boolean asked) {
+        scratch.get().killSuidgid = asked;
+    }
 
     void passthrough(Passthrough p) {
         this.passthrough = p;
@@ -77,6 +89,8 @@ final class LowLevelOps {
         final Pointer entry, stat, fi, statvfs, name, bufvec;
         Pointer data;
         long dataSize;
+        /** The request being served asked to clear suid/sgid (HANDLE_KILLPRIV_V2). */
+        boolean killSuidgid;
 
         Scratch(Runtime r) {
             runtime = r;
@@ -131,6 +145,16 @@ final class LowLevelOps {
 
     int openHandles() {
         return files.size() + dirs.size();
+    }
+
+    /**
+     * Is the SETATTR in mem (a request just received) quick to serve: no size change, on a node in the upper layer (no
+     * copy-up)? Then the worker serving it keeps the reading turn ({@link ReaderTurns}).
+     */
+    boolean quickSetattr(Pointer mem) {
+        if ((mem.getInt(Layout.IN_HEADER_SIZE) & Layout.SET_SIZE) != 0) return false;
+        Node n = nodes.get(mem.getLong(Layout.IN_NODEID));
+        return n != null && n.inUpper;
     }
 
     // ---------------------------------------------------------------- plumbing
@@ -189,14 +213,18 @@ final class LowLevelOps {
         return f;
     }
 
-    /** Replies an entry for the object now at (parent, name), counting the kernel's new reference. */
-    private void replyEntry(Pointer req, Node parent, String name, String path) throws FsException {
+    /**
+     * Replies an entry for the object now at (parent, name), counting the kernel's new reference; made: the call just
+     * made it, so it is in the upper layer.
+     */
+    private void replyEntry(Pointer req, Node parent, String name, String path, boolean made) throws FsException {
         Stat st;
         Node n;
         numbers.readLock().lock();
         try {
             st = fs.getattr(path);
             n = nodes.remember(parent, name, st);
+            if (made) n.inUpper = true;
         } finally {
             numbers.readLock().unlock();
         }
@@ -254,7 +282,7 @@ final class LowLevelOps {
             Node p = node(parent);
             String path = childPath(p, name);
             try {
-                replyEntry(req, p, name, path);
+                replyEntry(req, p, name, path, false);
             } catch (FsException e) {
                 if (e.errno() != Errno.ENOENT || cfg.negativeTimeout() <= 0) throw e;
                 Pointer ep = scratch.get().entry;
@@ -289,7 +317,7 @@ final class LowLevelOps {
             String path = childPath(p, name);
             if ((mode & Stat.S_IFMT) == Stat.S_IFREG) fs.create(path, Host.O_EXCL, mode, caller(req)).close();
             else fs.mknod(path, mode, rdev, caller(req));
-            replyEntry(req, p, name, path);
+            replyEntry(req, p, name, path, true);
         });
     }
 
@@ -298,7 +326,7 @@ final class LowLevelOps {
             Node p = node(parent);
             String path = childPath(p, name);
             fs.mkdir(path, mode, caller(req));
-            replyEntry(req, p, name, path);
+            replyEntry(req, p, name, path, true);
         });
     }
 
@@ -307,7 +335,7 @@ final class LowLevelOps {
             Node p = node(parent);
             String path = childPath(p, name);
             fs.symlink(target, path, caller(req));
-            replyEntry(req, p, name, path);
+            replyEntry(req, p, name, path, true);
         });
     }
 
@@ -317,7 +345,7 @@ final class LowLevelOps {
             Node p = node(newParent);
             String to = childPath(p, newName);
             fs.link(from, to, caller(req));
-            replyEntry(req, p, newName, to);
+            replyEntry(req, p, newName, to, true);
         });
     }
 
@@ -428,8 +456,41 @@ final class LowLevelOps {
                 }
                 fs.utimens(requirePath(path, n), aSec, aNsec, mSec, mNsec);
             }
+            if ((toSet & (Layout.SET_SIZE | Layout.SET_UID | Layout.SET_GID)) != 0) killSuidgidIfAsked(req, n, path, of, false);
+            n.inUpper = true; // copied up if it was not
             replyAttr(req, path != null ? fs.getattr(path) : of.stat());
         });
+    }
+
+    /**
+     * The request asked to clear suid/sgid (HANDLE_KILLPRIV_V2: a write, truncate or open(O_TRUNC) by a caller without
+     * CAP_FSETID, or a chown): clears them as the kernel does on a local file system ({@link KillSuidgid#cleared}; the
+     * host does not, for this process writes as root). With notify (n known), the kernel's cached mode is dropped:
+     * after a write or an open it would keep the old one, while a setattr's or create's reply carries the new.
+     */
+    private void killSuidgidIfAsked(Pointer req, Node n, String path, UnionFile of, boolean notify) throws FsException {
+        Scratch s = scratch.get();
+        if (!s.killSuidgid) return;
+        s.killSuidgid = false;
+        Stat st = of != null ? of.stat() : fs.getattr(path);
+        int mode = st.mode() & 07777;
+        if ((mode & (Stat.S_ISUID | Stat.S_ISGID)) == 0 || !st.isRegular()) return;
+        int kept = KillSuidgid.cleared(mode, (mode & Stat.S_ISGID) == 0 || callerInGroup(req, st.gid()));
+        if (kept == mode || path == null) return; // an unlinked file keeps its bits: no name can run it
+        fs.chmod(path, kept);
+        Pointer se = killprivSession;
+        if (notify && n != null && se != null) lib.fuse_lowlevel_notify_inval_inode(se, n.id, -1, 0);
+    }
+
+    /**
+     * Is the caller in the group that owns a file (gid as on the host), or root (capable, as in_group_or_capable)? Its
+     * supplementary groups are read from /proc, as libfuse's fuse_req_getgroups does.
+     */
+    private boolean callerInGroup(Pointer req, int hostGid) {
+        Pointer ctx = lib.fuse_req_ctx(req);
+        int gid = ids.gidInside(hostGid);
+        if (ctx.getInt(Layout.CTX_UID) == 0 || ctx.getInt(Layout.CTX_GID) == gid) return true;
+        return KillSuidgid.supplementaryGroups(ctx.getInt(Layout.CTX_PID)).contains(gid);
     }
 
     private static String requirePath(String path, Node n) throws FsException {
@@ -532,8 +593,10 @@ final class LowLevelOps {
             Stat st;
             numbers.readLock().lock();
             try {
+                if (!f.created() && (fi.getInt(Layout.FI_FLAGS) & Host.O_TRUNC) != 0) killSuidgidIfAsked(req, null, path, f, false);
                 st = f.created() ? f.stat() : fs.getattr(path); // a new file's fstat is all its attributes
                 n = nodes.remember(p, name, st);
+                n.inUpper = true;
             } catch (FsException | RuntimeException e) {
                 f.close();
                 throw e;
@@ -568,7 +631,16 @@ final class LowLevelOps {
     void open(Pointer req, long ino, Pointer fi) {
         serve(req, "open", () -> {
             Node n = node(ino);
-            UnionFile f = fs.open(path(n), fi.getInt(Layout.FI_FLAGS));
+            String path = path(n);
+            UnionFile f = fs.open(path, fi.getInt(Layout.FI_FLAGS));
+            if ((fi.getInt(Layout.FI_FLAGS) & Host.O_TRUNC) != 0) {
+                try {
+                    killSuidgidIfAsked(req, n, path, f, true);
+                } catch (FsException e) {
+                    f.close();
+                    throw e;
+                }
+            }
             int backing = backingFor(n, f);
             n.opened(f);
             long fh = files.add(new OpenFile(n, f, backing));
@@ -626,7 +698,9 @@ final class LowLevelOps {
 
     void write(Pointer req, long ino, Pointer buf, long size, long off, Pointer fi) {
         serve(req, "write", () -> {
-            int n = file(fi).file().write(buf, size, off);
+            OpenFile f = file(fi);
+            int n = f.file().write(buf, size, off);
+            if (scratch.get().killSuidgid) killSuidgidIfAsked(req, f.node(), nodes.path(f.node()), f.file(), true);
             lib.fuse_reply_write(req, n);
         });
     }

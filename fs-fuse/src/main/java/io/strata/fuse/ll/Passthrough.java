@@ -20,7 +20,7 @@ import java.util.Map;
  * CAP_SYS_ADMIN (root).
  *
  * <p>libfuse 3.14 predates passthrough, so three replies are made here: FUSE_INIT's (libfuse's own reply, with the
- * FUSE_PASSTHROUGH flag and max_stack_depth added: {@link #negotiate}), and FUSE_OPEN's and FUSE_CREATE's (fuse_open_out
+ * FUSE_PASSTHROUGH flag and max_stack_depth added: {@link InitReply}), and FUSE_OPEN's and FUSE_CREATE's (fuse_open_out
  * with the backing id, after a fuse_entry_out for CREATE, sent as plain buffer replies: {@link #openOut}).
  *
  * <p>The kernel keeps one backing file per FUSE inode while any passthrough open of it lives, and refuses (EIO to the
@@ -32,12 +32,6 @@ import java.util.Map;
  * lower file and the new one write the upper one.
  */
 final class Passthrough {
-    /** fuse_kernel.h: FUSE_INIT_EXT in flags; FUSE_PASSTHROUGH (bit 37) is bit 5 of flags2. */
-    static final int INIT_EXT = 1 << 30, FLAGS2_PASSTHROUGH = 1 << 5;
-    /** fuse_init_in after the 40-byte fuse_in_header: flags at 12, flags2 at 16. */
-    static final int IN_HEADER = 40, INIT_IN_FLAGS = 12, INIT_IN_FLAGS2 = 16;
-    /** fuse_init_out after the 16-byte fuse_out_header. */
-    static final int OUT_HEADER = 16, INIT_OUT_FLAGS = 12, INIT_OUT_FLAGS2 = 32, INIT_OUT_MAX_STACK_DEPTH = 36;
     /** fuse_open_out: fh, open_flags, backing_id. */
     static final int OPEN_OUT_SIZE = 16;
     static final int FOPEN_KEEP_CACHE = 1 << 1, FOPEN_NOFLUSH = 1 << 5, FOPEN_PASSTHROUGH = 1 << 7;
@@ -49,7 +43,7 @@ final class Passthrough {
     private static final LibC SYS = Host.libc();
 
     private final int devFd;
-    private volatile boolean active;
+    private volatile boolean active = true;
     private volatile String refusal;
     private final Map<Long, NodeMode> modes = new HashMap<>();
     /** Backing files registered in this JVM so far (each serves all concurrent opens of one node): for tests. */
@@ -67,60 +61,14 @@ final class Passthrough {
         this.devFd = devFd;
     }
 
-    /** True once the kernel accepted passthrough at FUSE_INIT and backing files can still be opened. */
+    /** True while backing files can still be opened (the kernel accepted passthrough at FUSE_INIT: {@link InitReply}). */
     boolean active() {
         return active;
     }
 
-    /** Why passthrough is not in use (null when it is, or was not asked for). */
+    /** Why passthrough stopped being used (null while it is). */
     String refusal() {
         return refusal;
-    }
-
-    /**
-     * Has libfuse process FUSE_INIT (in fbuf, received into mem) with its reply caught in a pipe, adds
-     * FUSE_PASSTHROUGH to it when the kernel offered it, and sends it. Call with no other thread reading /dev/fuse.
-     */
-    void negotiate(LibFuse3 lib, Pointer se, Pointer fbuf, Pointer mem) {
-        int inFlags = mem.getInt(IN_HEADER + INIT_IN_FLAGS);
-        int inFlags2 = mem.getInt(IN_HEADER + INIT_IN_FLAGS2);
-        boolean offered = (inFlags & INIT_EXT) != 0 && (inFlags2 & FLAGS2_PASSTHROUGH) != 0;
-        if (!offered) {
-            refusal = "the kernel does not offer FUSE passthrough (CONFIG_FUSE_PASSTHROUGH, Linux 6.9+)";
-            lib.fuse_session_process_buf(se, fbuf);
-            return;
-        }
-        int[] pipe = new int[2];
-        int saved = SYS.dup(devFd);
-        if (saved < 0 || SYS.pipe(pipe) != 0) throw new IllegalStateException("passthrough: dup/pipe failed");
-        byte[] reply = new byte[4096];
-        long n;
-        try {
-            if (SYS.dup2(pipe[1], devFd) < 0) throw new IllegalStateException("passthrough: dup2 failed");
-            try {
-                lib.fuse_session_process_buf(se, fbuf); // libfuse writes its INIT reply into the pipe
-            } finally {
-                if (SYS.dup2(saved, devFd) < 0) throw new IllegalStateException("passthrough: dup2 back failed");
-            }
-            SYS.close(pipe[1]);
-            pipe[1] = -1;
-            n = SYS.read(pipe[0], reply, reply.length);
-        } finally {
-            SYS.close(saved);
-            SYS.close(pipe[0]);
-            if (pipe[1] >= 0) SYS.close(pipe[1]);
-        }
-        ByteBuffer b = ByteBuffer.wrap(reply, 0, (int) Math.max(n, 0)).order(ByteOrder.nativeOrder());
-        boolean ok = n >= OUT_HEADER + INIT_OUT_MAX_STACK_DEPTH + 4 && b.getInt(0) == n && b.getInt(4) == 0;
-        if (ok) {
-            b.putInt(OUT_HEADER + INIT_OUT_FLAGS, b.getInt(OUT_HEADER + INIT_OUT_FLAGS) | INIT_EXT);
-            b.putInt(OUT_HEADER + INIT_OUT_FLAGS2, b.getInt(OUT_HEADER + INIT_OUT_FLAGS2) | FLAGS2_PASSTHROUGH);
-            b.putInt(OUT_HEADER + INIT_OUT_MAX_STACK_DEPTH, 1); // host layers on ordinary file systems
-        } else {
-            refusal = "libfuse's FUSE_INIT reply was not understood (" + n + " bytes)";
-        }
-        if (SYS.write(devFd, reply, Math.max(n, 0)) != n) throw new IllegalStateException("passthrough: INIT reply not sent");
-        active = ok;
     }
 
     /**

@@ -40,8 +40,13 @@ final class ReaderTurns {
      * may block, and says so.
      */
     boolean received(int opcode, int length) {
+        return received(opcode >= 0 && mayBlock(opcode, length));
+    }
+
+    /** After reading a request (or failing to) that may block or not, as the caller decided: as above. */
+    boolean received(boolean mayBlock) {
         reading.decrementAndGet();
-        if (opcode < 0 || !mayBlock(opcode, length)) return false;
+        if (!mayBlock) return false;
         if (reading.get() == 0) {
             Thread next = parked.poll();
             if (next != null) LockSupport.unpark(next);
@@ -61,7 +66,8 @@ final class ReaderTurns {
     /**
      * Requests answered from memory or with a syscall or two on metadata are quick, and so are small writes; everything
      * else (reads, large writes, listings, fsync, opens and attribute changes that may copy a file up, renames, links)
-     * may take long. length is the whole request's (fuse_in_header.len).
+     * may take long. length is the whole request's (fuse_in_header.len). The session also counts as quick a SETATTR
+     * that changes no size on a file known to be in the upper layer ({@link LowLevelOps#quickSetattr}).
      */
     static boolean mayBlock(int opcode, int length) {
         if (opcode == 16 /* WRITE */) return length > SMALL_WRITE;

@@ -25,6 +25,8 @@ final class Session {
     private final List<Object> keep = new ArrayList<>();
     private final RequestCounts counts = RequestCounts.fromProperty();
     private final ReaderTurns turns;
+    /** The kernel agreed to FUSE_HANDLE_KILLPRIV_V2 at FUSE_INIT: requests say when to clear suid/sgid. */
+    private volatile boolean killprivV2;
     private final CountDownLatch mounted = new CountDownLatch(1);
     private volatile Throwable failure;
 
@@ -128,7 +130,7 @@ final class Session {
      * -Dstrata.fuse.ll.readerTurns=false): one reads while the others park, unless a request may block.
      */
     private void serveRequests(Pointer se) throws InterruptedException {
-        if (cfg.passthrough()) firstRequestWithPassthrough(se);
+        firstRequest(se);
         int n = cfg.multiThreaded() ? Math.max(1, cfg.maxThreads()) : 1;
         List<Thread> extra = new ArrayList<>();
         for (int i = 1; i < n; i++) {
@@ -142,10 +144,11 @@ final class Session {
     }
 
     /**
-     * Serves the first request, FUSE_INIT, before any worker reads /dev/fuse, asking the kernel for passthrough
-     * ({@link Passthrough#negotiate}); the ops use it from then on if the kernel agreed.
+     * Serves the first request, FUSE_INIT, before any worker reads /dev/fuse, with what libfuse 3.14 cannot ask for
+     * ({@link InitReply}): HANDLE_KILLPRIV_V2, and passthrough when configured; the ops use them from then on if the
+     * kernel agreed.
      */
-    private void firstRequestWithPassthrough(Pointer se) {
+    private void firstRequest(Pointer se) {
         Pointer fbuf = Memory.allocateDirect(runtime, Layout.FUSE_BUF_SIZE, true);
         Pointer mem = Memory.allocateDirect(runtime, RECEIVE_BUFFER, false);
         fbuf.putPointer(Layout.FUSE_BUF_MEM, mem);
@@ -157,14 +160,15 @@ final class Session {
         if (res <= 0) return; // the workers see the same end
         int opcode = mem.getInt(Layout.IN_OPCODE);
         if (counts != null) counts.count(opcode);
-        if (opcode != 26 /* INIT */) {
+        if (opcode != 26 /* INIT */ || (fbuf.getInt(Layout.FUSE_BUF_FLAGS) & Layout.FUSE_BUF_IS_FD) != 0) {
             lib.fuse_session_process_buf(se, fbuf);
             return;
         }
-        Passthrough pt = new Passthrough(lib.fuse_session_fd(se));
-        pt.negotiate(lib, se, fbuf, mem);
-        if (pt.active()) ops.passthrough(pt);
-        else System.err.println("strata: no FUSE passthrough: " + pt.refusal());
+        InitReply.Agreed a = InitReply.serve(lib, se, fbuf, mem, cfg.killprivV2(), cfg.passthrough());
+        killprivV2 = a.killprivV2();
+        if (killprivV2) ops.killprivV2(se);
+        if (a.passthrough()) ops.passthrough(new Passthrough(lib.fuse_session_fd(se)));
+        else if (cfg.passthrough()) System.err.println("strata: no FUSE passthrough: " + a.refusal());
         keepAlive(mem);
     }
 
@@ -187,11 +191,13 @@ final class Session {
                     // a spliced request sits in a pipe, not in mem: its opcode is unknown (0)
                     if (res > 0) opcode = (fbuf.getInt(Layout.FUSE_BUF_FLAGS) & Layout.FUSE_BUF_IS_FD) != 0 ? 0 : mem.getInt(Layout.IN_OPCODE);
                 } finally {
-                    if (turns != null) lastMayBlock = turns.received(opcode, res);
+                    if (turns != null) lastMayBlock = turns.received(opcode >= 0 && ReaderTurns.mayBlock(opcode, res)
+                            && !(opcode == KillSuidgid.SETATTR && ops.quickSetattr(mem)));
                 }
                 if (res == -4) continue; // EINTR
                 if (res <= 0) break;
                 if (counts != null) counts.count(opcode);
+                if (killprivV2) ops.killSuidgidRequested(KillSuidgid.requested(opcode, mem));
                 lib.fuse_session_process_buf(se, fbuf);
             }
         } catch (Throwable t) {
