@@ -127,6 +127,7 @@ public final class Collector {
             byte[] lo = Keys.genPrefix(gen), hi = Keys.genPrefix(gen + 1);
             for (ColumnFamilyHandle cf : List.of(db.inodes, db.dirents, db.blocks, db.counters)) t.deleteRange(cf, lo, hi);
             t.delete(db.gens, Keys.u64(gen));
+            t.afterCommit(() -> db.pages().dropGen(gen));
             t.commit(true);
         }
         catalog.removeGen(gen);
@@ -150,7 +151,7 @@ public final class Collector {
                         empty = false;
                         continue;
                     }
-                    long before = Keys.isTombstone(value) || cf != db.blocks ? 0 : value.length;
+                    long before = cf != db.blocks ? 0 : Unit.storedOf(value);
                     if (left == null) {
                         t.delete(cf, key);
                         if (cf == db.blocks) t.delete(db.versions, Keys.versionOf(key));
@@ -158,7 +159,8 @@ public final class Collector {
                         t.put(cf, key, left);
                         empty = false;
                     }
-                    long after = left == null || Keys.isTombstone(left) || cf != db.blocks ? 0 : left.length;
+                    if (cf == db.blocks && Unit.isPaged(value)) punchAfter(t, key, Unit.presentOf(value) & ~(left == null ? 0 : Unit.presentOf(left)));
+                    long after = left == null || cf != db.blocks ? 0 : Unit.storedOf(left);
                     freed += before - after;
                     t.count(gen, Counters.DATA, after - before);
                     if (t.size() >= BATCH) t.commit(false);
@@ -174,6 +176,7 @@ public final class Collector {
                 catalog.writeGen(t, c);
                 t.delete(db.gens, Keys.u64(gen));
                 t.deleteRange(db.counters, Keys.genPrefix(gen), Keys.genPrefix(gen + 1));
+                t.afterCommit(() -> db.pages().dropGen(gen));
                 t.commit(true);
                 catalog.removeGen(gen);
                 catalog.putGen(c);
@@ -182,6 +185,23 @@ public final class Collector {
             t.commit(true);
         }
         return new Report(0, 1, 0, freed);
+    }
+
+    /** Once t is committed, returns the page-file space of the pages of mask of the unit at key (a pruned value's). */
+    private void punchAfter(Txn t, byte[] key, long mask) {
+        if (mask == 0) return;
+        long gen = Keys.gen(key), ino = Keys.ino(key), at = Keys.unit(key) * db.unit();
+        t.afterCommit(() -> {
+            for (long m = mask; m != 0; m &= m - 1) {
+                int p = Long.numberOfTrailingZeros(m);
+                db.pages().punch(gen, ino, at + (long) p * Unit.PAGE, Unit.PAGE);
+            }
+        });
+    }
+
+    /** Settles the page files too: drops the directories of generations dropped before s (their drop was cut short). */
+    public int sweepPages(Sweep s) throws FsException {
+        return db.pages().sweep(g -> g < s.below() && !s.live().contains(g));
     }
 
     /** What gen's unit value still has to hold once child decides what it decides: value, a smaller one, or null. */
