@@ -127,10 +127,10 @@ public final class Collector {
             byte[] lo = Keys.genPrefix(gen), hi = Keys.genPrefix(gen + 1);
             for (ColumnFamilyHandle cf : List.of(db.inodes, db.dirents, db.blocks, db.counters)) t.deleteRange(cf, lo, hi);
             t.delete(db.gens, Keys.u64(gen));
-            t.afterCommit(() -> db.pages().dropGen(gen));
             t.commit(true);
         }
         catalog.removeGen(gen);
+        db.pages().dropGen(gen); // after the keys: a crash in between leaves a directory that gc's sweep deletes
         synchronized (droppedRanges) {
             droppedRanges.add(Keys.genPrefix(gen));
         }
@@ -176,10 +176,10 @@ public final class Collector {
                 catalog.writeGen(t, c);
                 t.delete(db.gens, Keys.u64(gen));
                 t.deleteRange(db.counters, Keys.genPrefix(gen), Keys.genPrefix(gen + 1));
-                t.afterCommit(() -> db.pages().dropGen(gen));
                 t.commit(true);
                 catalog.removeGen(gen);
                 catalog.putGen(c);
+                db.pages().dropGen(gen);
                 return new Report(0, 1, 1, freed);
             }
             t.commit(true);

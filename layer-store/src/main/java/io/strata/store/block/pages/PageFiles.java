@@ -137,6 +137,8 @@ public final class PageFiles implements AutoCloseable {
         if (f == null) return;
         try {
             Host.fallocate(f.fd, Host.FALLOC_FL_PUNCH_HOLE | Host.FALLOC_FL_KEEP_SIZE, pos, len);
+        } catch (FsException e) {
+            if (e.errno() != Errno.EOPNOTSUPP) throw e; // a host filesystem without holes keeps the bytes: only space
         } finally {
             release(f);
         }
