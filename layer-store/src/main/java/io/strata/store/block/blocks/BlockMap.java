@@ -87,15 +87,11 @@ public final class BlockMap {
     /** Fills the pages of mask within [in, in+take) of unit u from the origin, runs of pages at once. */
     private void fromOrigin(Inode n, long u, int in, int take, long mask, byte[] buf, int at) throws FsException {
         int end = in + take;
-        while (mask != 0) {
-            int p = Long.numberOfTrailingZeros(mask);
-            int q = p;
-            while (q + 1 < 64 && (mask & (1L << (q + 1))) != 0) q++;
-            mask &= q == 63 ? 0 : -(1L << (q + 1));
+        Unit.runs(mask, (p, q) -> {
             int from = Math.max(in, p * Unit.PAGE), to = Math.min(end, (q + 1) * Unit.PAGE);
             long limit = Math.min(to, n.originLimit - u * unit);
             if (limit > from) origins.pread(n.origin, u * unit + from, buf, at + (from - in), (int) (limit - from));
-        }
+        });
     }
 
     /** Page p of unit u as the generations from depth `from` on and the origin give it, into img (zeros else). */
@@ -127,38 +123,23 @@ public final class BlockMap {
             Unit.copyPresent(v, mask, in, dst, dstOff, len);
             return;
         }
-        long present = Unit.presentOf(v) & mask;
         int end = in + len;
-        while (present != 0) {
-            int p = Long.numberOfTrailingZeros(present), q = p;
-            while (q < 63 && (present & (1L << (q + 1))) != 0) q++;
-            present &= q == 63 ? 0 : -(1L << (q + 1));
+        Unit.runs(Unit.presentOf(v) & mask, (p, q) -> {
             int from = Math.max(in, p * Unit.PAGE), to = Math.min(end, (q + 1) * Unit.PAGE);
             if (to > from) pages.read(gen, ino, u * unit + from, dst, dstOff + (from - in), to - from);
-        }
+        });
     }
 
     /** Writes the pages of mask of a unit image to gen's page file of ino, a run of pages per call. */
     private void writePages(long gen, long ino, long u, byte[] img, long mask) throws FsException {
-        for (long m = mask; m != 0; ) {
-            int p = Long.numberOfTrailingZeros(m), q = p;
-            while (q < 63 && (m & (1L << (q + 1))) != 0) q++;
-            m &= q == 63 ? 0 : -(1L << (q + 1));
-            pages.write(gen, ino, u * unit + (long) p * Unit.PAGE, img, p * Unit.PAGE, (q + 1 - p) * Unit.PAGE);
-        }
+        Unit.runs(mask, (p, q) -> pages.write(gen, ino, u * unit + (long) p * Unit.PAGE, img, p * Unit.PAGE, (q + 1 - p) * Unit.PAGE));
     }
 
     /** Once t is committed, returns the page-file space of the pages of mask of unit u (no key refers to it). */
     private void punchAfter(Txn t, long gen, long ino, long u, long mask) {
         if (mask == 0) return;
-        t.afterCommit(() -> {
-            for (long m = mask; m != 0; ) {
-                int p = Long.numberOfTrailingZeros(m), q = p;
-                while (q < 63 && (m & (1L << (q + 1))) != 0) q++;
-                m &= q == 63 ? 0 : -(1L << (q + 1));
-                pages.punch(gen, ino, u * unit + (long) p * Unit.PAGE, (long) (q + 1 - p) * Unit.PAGE);
-            }
-        });
+        t.afterCommit(() -> Unit.runs(mask, (p, q) ->
+                pages.punch(gen, ino, u * unit + (long) p * Unit.PAGE, (long) (q + 1 - p) * Unit.PAGE)));
     }
 
     // ---------------------------------------------------------------- the head's copy of a unit

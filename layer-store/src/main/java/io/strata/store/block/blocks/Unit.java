@@ -195,6 +195,21 @@ public final class Unit {
         return Keys.isTombstone(v) ? 0 : HEADER + (long) PAGE * Long.bitCount(Keys.getLong(v, 1));
     }
 
+    /** A run of consecutive pages, first..last. */
+    public interface PageRun {
+        void at(int first, int last) throws FsException;
+    }
+
+    /** Calls run for each run of consecutive pages of mask, in order (one I/O per run instead of one per page). */
+    public static void runs(long mask, PageRun run) throws FsException {
+        while (mask != 0) {
+            int p = Long.numberOfTrailingZeros(mask), q = p;
+            while (q < 63 && (mask & (1L << (q + 1))) != 0) q++;
+            mask &= q == 63 ? 0 : -(1L << (q + 1));
+            run.at(p, q);
+        }
+    }
+
     /** Present pages of an encoded value (a tombstone has none). */
     public static long presentOf(byte[] v) {
         return Keys.isTombstone(v) ? 0 : Keys.getLong(v, 1);

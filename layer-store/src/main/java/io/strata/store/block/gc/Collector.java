@@ -191,12 +191,7 @@ public final class Collector {
     private void punchAfter(Txn t, byte[] key, long mask) {
         if (mask == 0) return;
         long gen = Keys.gen(key), ino = Keys.ino(key), at = Keys.unit(key) * db.unit();
-        t.afterCommit(() -> {
-            for (long m = mask; m != 0; m &= m - 1) {
-                int p = Long.numberOfTrailingZeros(m);
-                db.pages().punch(gen, ino, at + (long) p * Unit.PAGE, Unit.PAGE);
-            }
-        });
+        t.afterCommit(() -> Unit.runs(mask, (p, q) -> db.pages().punch(gen, ino, at + (long) p * Unit.PAGE, (long) (q + 1 - p) * Unit.PAGE)));
     }
 
     /** Settles the page files too: drops the directories of generations dropped before s (their drop was cut short). */
