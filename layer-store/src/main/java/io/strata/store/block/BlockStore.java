@@ -368,6 +368,7 @@ public final class BlockStore implements AutoCloseable {
             sweep = collector.sweepable();
         }
         collector.sweepVersions(sweep);
+        collector.sweepPages(sweep);
         collector.compact();
         return r;
     }

@@ -26,9 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CrashTest {
     static final int FILE = 150_000;
 
-    /** The content of file i: deterministic, so that the parent can check it. */
+    /** The content of file i: deterministic, so that the parent can check it; every 5th is 1 MiB larger (paged units). */
     static byte[] content(int i) {
-        byte[] b = new byte[FILE + i * 37];
+        byte[] b = new byte[FILE + i * 37 + (i % 5 == 1 ? 1 << 20 : 0)];
         new java.util.Random(i).nextBytes(b);
         return b;
     }

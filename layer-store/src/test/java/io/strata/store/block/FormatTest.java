@@ -89,7 +89,7 @@ class FormatTest {
     }
 
     /** Writes one key of the default family (as damage or another version would). */
-    private static void writeMeta(Path db, byte[] key, byte[] value) throws Exception {
+    static void writeMeta(Path db, byte[] key, byte[] value) throws Exception {
         raw(db, (r, names, hs) -> r.put(hs.get(0), key, value));
     }
 

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * in order — a point in time, never half a write.
  */
 class RunningSnapshotTest {
-    private static final int RECORD = 6144, RECORDS = 1500;
+    private static final int RECORD = 6144, RECORDS = 4000;
 
     @Test
     void snapshotsOfARunningContainerArePointsInTime() throws Exception {

@@ -5,6 +5,7 @@ import io.strata.core.errno.FsException;
 import io.strata.store.block.db.StoreDb;
 import io.strata.store.block.inode.Inode;
 import io.strata.store.block.keys.Keys;
+import io.strata.store.block.pages.PageFiles;
 import io.strata.store.block.snapshot.Chain;
 import io.strata.store.block.txn.Counters;
 import io.strata.store.block.txn.Txn;
@@ -35,9 +36,11 @@ public final class BlockMap {
     private final int unit;
     private final long allPages;
     private final Origins origins;
+    private final PageFiles pages;
 
     public BlockMap(StoreDb db, Origins origins) {
         this.db = db;
+        this.pages = db.pages();
         this.unit = db.unit();
         this.allPages = Unit.allPages(unit);
         this.origins = origins;
@@ -71,7 +74,7 @@ public final class BlockMap {
                         need = 0; // every page cleared: zeros
                         break;
                     }
-                    Unit.copyPresent(v, need, in, buf, bo + done, take);
+                    copyPresent(chain.gen(versions.depth()), n.ino, u, v, need, in, buf, bo + done, take);
                     need &= ~Unit.coveredOf(v, unit);
                 }
                 if (need != 0 && n.origin != null && pos < n.originLimit) fromOrigin(n, u, in, take, need, buf, bo + done);
@@ -84,15 +87,11 @@ public final class BlockMap {
     /** Fills the pages of mask within [in, in+take) of unit u from the origin, runs of pages at once. */
     private void fromOrigin(Inode n, long u, int in, int take, long mask, byte[] buf, int at) throws FsException {
         int end = in + take;
-        while (mask != 0) {
-            int p = Long.numberOfTrailingZeros(mask);
-            int q = p;
-            while (q + 1 < 64 && (mask & (1L << (q + 1))) != 0) q++;
-            mask &= q == 63 ? 0 : -(1L << (q + 1));
+        Unit.runs(mask, (p, q) -> {
             int from = Math.max(in, p * Unit.PAGE), to = Math.min(end, (q + 1) * Unit.PAGE);
             long limit = Math.min(to, n.originLimit - u * unit);
             if (limit > from) origins.pread(n.origin, u * unit + from, buf, at + (from - in), (int) (limit - from));
-        }
+        });
     }
 
     /** Page p of unit u as the generations from depth `from` on and the origin give it, into img (zeros else). */
@@ -103,7 +102,8 @@ public final class BlockMap {
             for (versions.of(chain, n, u, from); versions.next(); ) {
                 byte[] v = versions.value();
                 if ((Unit.coveredOf(v, unit) & bit) == 0) continue;
-                if ((Unit.presentOf(v) & bit) != 0) Unit.copyPresent(v, bit, p * Unit.PAGE, img, p * Unit.PAGE, Unit.PAGE);
+                if ((Unit.presentOf(v) & bit) != 0)
+                    copyPresent(chain.gen(versions.depth()), n.ino, u, v, bit, p * Unit.PAGE, img, p * Unit.PAGE, Unit.PAGE);
                 return;
             }
         }
@@ -113,35 +113,83 @@ public final class BlockMap {
         if (avail > 0) origins.pread(n.origin, abs, img, p * Unit.PAGE, (int) avail);
     }
 
+    /**
+     * {@link Unit#copyPresent} for a value of generation gen, inline or paged (then read from gen's page file of
+     * ino: one pread per run of present pages).
+     */
+    private void copyPresent(long gen, long ino, long u, byte[] v, long mask, int in, byte[] dst, int dstOff, int len)
+            throws FsException {
+        if (!Unit.isPaged(v)) {
+            Unit.copyPresent(v, mask, in, dst, dstOff, len);
+            return;
+        }
+        int end = in + len;
+        Unit.runs(Unit.presentOf(v) & mask, (p, q) -> {
+            int from = Math.max(in, p * Unit.PAGE), to = Math.min(end, (q + 1) * Unit.PAGE);
+            if (to > from) pages.read(gen, ino, u * unit + from, dst, dstOff + (from - in), to - from);
+        });
+    }
+
+    /** Writes the pages of mask of a unit image to gen's page file of ino, a run of pages per call. */
+    private void writePages(long gen, long ino, long u, byte[] img, long mask) throws FsException {
+        Unit.runs(mask, (p, q) -> pages.write(gen, ino, u * unit + (long) p * Unit.PAGE, img, p * Unit.PAGE, (q + 1 - p) * Unit.PAGE));
+    }
+
+    /** Once t is committed, returns the page-file space of the pages of mask of unit u (no key refers to it). */
+    private void punchAfter(Txn t, long gen, long ino, long u, long mask) {
+        if (mask == 0) return;
+        t.afterCommit(() -> Unit.runs(mask, (p, q) ->
+                pages.punch(gen, ino, u * unit + (long) p * Unit.PAGE, (long) (q + 1 - p) * Unit.PAGE)));
+    }
+
     // ---------------------------------------------------------------- the head's copy of a unit
 
-    /** One unit being rewritten in the head: its new image and what the head's key held before (for counters). */
+    /**
+     * One unit being rewritten in the head: its new image and what the head's key held before (for counters and
+     * for the head's page file: which pages are there already).
+     */
     private final class Staged {
         final long index;
         final Unit image;
-        final int oldLen;       // bytes of the head's value before, 0 if none
-        final long coveredBefore;
+        final long oldLen;        // bytes the head's value counted for before, 0 if none
+        final long coveredBefore, presentBefore;
+        final boolean pagedBefore; // the present pages' bytes are in the head's page file, not (yet) in image
+        long loaded;               // present pages whose bytes image holds
+        long dirty;                // pages this change wrote into image
 
-        Staged(long index, Unit image, int oldLen, long coveredBefore) {
+        Staged(long index, Unit image, long oldLen) {
             this.index = index;
             this.image = image;
             this.oldLen = oldLen;
-            this.coveredBefore = coveredBefore;
+            this.coveredBefore = image.covered();
+            this.presentBefore = image.present();
+            this.pagedBefore = image.paged();
+            this.loaded = pagedBefore ? 0 : presentBefore;
         }
 
-        /** Makes page p present, completing it from below first unless the caller overwrites all of it. */
+        /** Makes page p present, completing it (from the head's page file, or below) unless the caller overwrites all of it. */
         void own(Chain chain, Inode n, int p, boolean whole) throws FsException {
-            if (image.has(p)) return;
+            long bit = 1L << p;
+            dirty |= bit;
+            if (image.has(p)) {
+                if (!whole && (loaded & bit) == 0) loadPage(chain.head(), n.ino, p);
+                loaded |= bit;
+                return;
+            }
             if (!whole && !image.isCleared(p)) pageBelow(chain, n, index, p, 1, image.data());
             image.markPresent(p);
+            loaded |= bit;
+        }
+
+        void loadPage(long head, long ino, int p) throws FsException {
+            pages.read(head, ino, index * unit + (long) p * Unit.PAGE, image.data(), p * Unit.PAGE, Unit.PAGE);
         }
     }
 
     private Staged load(Chain chain, long ino, long u) throws FsException {
         byte[] v = db.get(db.blocks, Keys.block(chain.head(), ino, u));
-        if (v == null) return new Staged(u, new Unit(unit), 0, 0);
-        Unit img = Unit.decode(v, unit);
-        return new Staged(u, img, stored(v), img.covered());
+        if (v == null) return new Staged(u, new Unit(unit), 0);
+        return new Staged(u, Unit.decode(v, unit), Unit.storedOf(v));
     }
 
     /** A unit value into the blocks family, with its versions entry (see {@link Keys}). */
@@ -155,21 +203,31 @@ public final class BlockMap {
         t.delete(db.versions, Keys.versionOf(key));
     }
 
-    /** Bytes a value counts for in the DATA counter (a tombstone: none). */
-    private static int stored(byte[] v) {
-        return Keys.isTombstone(v) ? 0 : v.length;
-    }
-
+    /**
+     * The staged unit into the batch; a paged unit's new pages into the head's page file first (the batch that
+     * describes them is committed after them, under the head's lock that fixes which generation is the head).
+     */
     private void stage(Txn t, Chain chain, Inode n, Staged s) throws FsException {
-        byte[] key = Keys.block(chain.head(), n.ino, s.index);
+        long head = chain.head();
+        byte[] key = Keys.block(head, n.ino, s.index);
+        long unreferenced = s.pagedBefore ? s.presentBefore & ~s.image.present() : 0;
         if (s.image.decidesNothing()) {
             deleteUnit(t, key);
-            t.count(chain.head(), Counters.DATA, -s.oldLen);
+            t.count(head, Counters.DATA, -s.oldLen);
         } else {
+            boolean paged = pages.paged(s.index * unit);
+            if (paged) {
+                writePages(head, n.ino, s.index, s.image.data(), s.image.present() & (s.pagedBefore ? s.dirty : -1L));
+            } else if (s.pagedBefore) { // inline from now on: its bytes move into the value
+                for (long m = s.image.present() & ~s.loaded; m != 0; m &= m - 1) s.loadPage(head, n.ino, Long.numberOfTrailingZeros(m));
+                unreferenced = s.presentBefore;
+            }
+            s.image.paged(paged);
             byte[] v = s.image.encode();
             putUnit(t, key, v);
-            t.count(chain.head(), Counters.DATA, v.length - s.oldLen);
+            t.count(head, Counters.DATA, Unit.storedOf(v) - s.oldLen);
         }
+        punchAfter(t, head, n.ino, s.index, unreferenced);
         shadowed(t, chain, n, s.index, s.image.covered() & ~s.coveredBefore);
     }
 
@@ -186,13 +244,16 @@ public final class BlockMap {
      * before is read only for the counters, and not at all at or past EOF (where the head holds none: a truncate
      * drops the head's units beyond the new end).
      */
-    private void writeWhole(Txn t, Chain chain, Inode n, long u, byte[] src, int at, boolean pastEof) throws FsException {
+    private boolean writeWhole(Txn t, Chain chain, Inode n, long u, byte[] src, int at, boolean pastEof) throws FsException {
         byte[] key = Keys.block(chain.head(), n.ino, u);
         byte[] old = pastEof ? null : db.get(db.blocks, key);
-        byte[] v = Unit.encodeWhole(src, at, unit);
+        boolean paged = pages.paged(u * unit);
+        byte[] v = paged ? Unit.pagedWhole(unit) : Unit.encodeWhole(src, at, unit);
         putUnit(t, key, v);
-        t.count(chain.head(), Counters.DATA, v.length - (old == null ? 0 : stored(old)));
+        t.count(chain.head(), Counters.DATA, Unit.storedOf(v) - (old == null ? 0 : Unit.storedOf(old)));
+        if (!paged && old != null && Unit.isPaged(old)) punchAfter(t, chain.head(), n.ino, u, Unit.presentOf(old));
         shadowed(t, chain, n, u, allPages & ~(old == null ? 0 : Unit.coveredOf(old, unit)));
+        return paged;
     }
 
     // ---------------------------------------------------------------- write
@@ -211,6 +272,8 @@ public final class BlockMap {
         Map<Long, Staged> pending = n.inline != null ? unInline(chain, n) : Map.of();
         long eof = n.size;
         int done = 0;
+        long runPos = 0; // paged whole units go to the page file as one run: [runPos, +runLen) from buf[runAt…]
+        int runAt = 0, runLen = 0;
         while (done < len) {
             long pos = off + done;
             long u = pos / unit;
@@ -218,12 +281,22 @@ public final class BlockMap {
             boolean pastEof = u * unit >= eof;
             Staged s = pending.isEmpty() ? null : pending.remove(u);
             if (s == null && take == unit) {
-                writeWhole(t, chain, n, u, buf, bo + done, pastEof);
+                if (writeWhole(t, chain, n, u, buf, bo + done, pastEof)) {
+                    if (runLen > 0 && runPos + runLen != pos) {
+                        pages.write(chain.head(), n.ino, runPos, buf, runAt, runLen);
+                        runLen = 0;
+                    }
+                    if (runLen == 0) {
+                        runPos = pos;
+                        runAt = bo + done;
+                    }
+                    runLen += unit;
+                }
                 done += take;
                 continue;
             }
             // at or past EOF the head holds no value and every page below reads as zeros: nothing to read
-            if (s == null) s = pastEof ? new Staged(u, new Unit(unit), 0, 0) : load(chain, n.ino, u);
+            if (s == null) s = pastEof ? new Staged(u, new Unit(unit), 0) : load(chain, n.ino, u);
             for (int p = in / Unit.PAGE; p * Unit.PAGE < in + take; p++) {
                 int ps = p * Unit.PAGE;
                 s.own(chain, n, p, pastEof || (in <= ps && in + take >= ps + Unit.PAGE));
@@ -232,6 +305,7 @@ public final class BlockMap {
             stage(t, chain, n, s);
             done += take;
         }
+        if (runLen > 0) pages.write(chain.head(), n.ino, runPos, buf, runAt, runLen);
         for (Staged s : pending.values()) stage(t, chain, n, s);
         n.size = Math.max(n.size, end);
     }
@@ -324,7 +398,8 @@ public final class BlockMap {
     private void removeUnit(Txn t, Chain chain, Inode n, long u) throws FsException {
         byte[] key = Keys.block(chain.head(), n.ino, u);
         byte[] own = db.get(db.blocks, key);
-        if (own != null) t.count(chain.head(), Counters.DATA, -stored(own));
+        if (own != null) t.count(chain.head(), Counters.DATA, -Unit.storedOf(own));
+        if (own != null && Unit.isPaged(own)) punchAfter(t, chain.head(), n.ino, u, Unit.presentOf(own));
         boolean origin = n.origin != null && u * unit < n.originLimit;
         boolean older = false;
         long shadow = 0;
@@ -354,6 +429,7 @@ public final class BlockMap {
         long[] own = new long[32]; // unit index, covered pages: pairs in unit order
         int owned = 0;
         long freed = 0;
+        boolean paged = false;
         ByteBuffer header = ByteBuffer.allocateDirect(Unit.HEADER);
         try (ReadOptions ro = new ReadOptions().setFillCache(false); RocksIterator it = db.rocks().newIterator(db.blocks, ro)) {
             for (it.seek(lo); it.isValid(); it.next()) {
@@ -364,13 +440,15 @@ public final class BlockMap {
                 own[owned++] = Keys.unit(key);
                 own[owned++] = Unit.coveredOf(h, unit);
                 t.delete(db.versions, Keys.versionOf(key));
-                freed += Keys.isTombstone(h) ? 0 : Unit.HEADER + (long) Unit.PAGE * Long.bitCount(Unit.presentOf(h));
+                freed += Unit.storedOf(h);
+                paged |= Unit.isPaged(h);
             }
         }
         if (owned > 0) {
             t.deleteRange(db.blocks, lo, hi);
             t.count(head, Counters.DATA, -freed);
         }
+        if (paged) t.afterCommit(() -> pages.truncate(head, n.ino, from * unit));
         long at = from * unit;
         boolean older = false; // does any older generation hold a unit the cut has to hide?
         for (int d = 1; d < chain.depth() && !older; d++) {
@@ -420,14 +498,18 @@ public final class BlockMap {
         Map<Long, Long> own = new HashMap<>();
         byte[] lo = Keys.inodePrefix(head, ino), hi = Keys.inodePrefix(head, ino + 1);
         long freed = 0;
+        boolean paged = false;
         try (RocksIterator it = db.rocks().newIterator(db.blocks)) {
             for (it.seek(lo); it.isValid() && Arrays.compareUnsigned(it.key(), hi) < 0; it.next()) {
-                own.put(Keys.unit(it.key()), Unit.coveredOf(it.value(), unit));
+                byte[] v = it.value();
+                own.put(Keys.unit(it.key()), Unit.coveredOf(v, unit));
                 t.delete(db.versions, Keys.versionOf(it.key()));
-                freed += stored(it.value());
+                freed += Unit.storedOf(v);
+                paged |= Unit.isPaged(v);
             }
         }
         t.deleteRange(db.blocks, lo, hi);
+        if (paged) t.afterCommit(() -> pages.delete(head, ino));
         t.count(head, Counters.DATA, -freed);
         if (chain.depth() > 1) {
             long parent = chain.gen(1), visible = n.hiddenFrom(parent), shadowed = 0;

@@ -15,17 +15,22 @@ import java.util.Arrays;
  *   <li>neither: it reads as whatever older generations hold for it, else the lower origin's bytes, else zeros.
  * </ul>
  * So copy-on-write has 4 KiB granularity whatever the unit: a write stores only the pages it touches, and a snapshot
- * keeps the older pages. Encoded as {@code [1][present u64 BE][cleared u64 BE][present pages…]}; a tombstone
- * ({@link Keys#TOMBSTONE}) is a unit whose every page is cleared.
+ * keeps the older pages. Encoded as {@code [1][present u64 BE][cleared u64 BE][present pages…]} (bytes inline), or
+ * as {@code [2][present u64 BE][cleared u64 BE]} (<b>paged</b>: the present pages' bytes are in the generation's page
+ * file of the inode, at the unit's own file offset: {@link io.strata.store.block.pages.PageFiles}); a tombstone
+ * ({@link Keys#TOMBSTONE}) is a unit whose every page is cleared. Both encodings count the same bytes
+ * ({@link #storedOf}) in the DATA counter.
  */
 public final class Unit {
     public static final int PAGE = 4096;
     public static final int HEADER = 17;
-    private static final byte KIND = 1;
+    private static final byte KIND = 1, KIND_PAGED = 2;
 
     private final int unitBytes;
     private long present, cleared;
     private final byte[] data;
+    /** Encoded as paged: the bytes live in a page file (and {@link #data} holds only what the caller loaded). */
+    private boolean paged;
 
     public Unit(int unitBytes) {
         this.unitBytes = unitBytes;
@@ -96,16 +101,22 @@ public final class Unit {
         Arrays.fill(data, page * PAGE, (page + 1) * PAGE, (byte) 0);
     }
 
+    public boolean paged() {
+        return paged;
+    }
+
+    public void paged(boolean p) {
+        paged = p;
+    }
+
     public boolean decidesNothing() {
         return present == 0 && cleared == 0;
     }
 
-    public int encodedLength() {
-        return HEADER + Long.bitCount(present) * PAGE;
-    }
-
+    /** The value: the header only when paged (the caller writes the pages' bytes to the page file). */
     public byte[] encode() {
-        byte[] v = new byte[encodedLength()];
+        if (paged) return header(KIND_PAGED, present, cleared);
+        byte[] v = new byte[HEADER + Long.bitCount(present) * PAGE];
         v[0] = KIND;
         Keys.putLong(v, 1, present);
         Keys.putLong(v, 9, cleared);
@@ -130,12 +141,30 @@ public final class Unit {
         return v;
     }
 
+    /** The value of a paged unit whose every page is present (its bytes go to the page file). */
+    public static byte[] pagedWhole(int unitBytes) {
+        return header(KIND_PAGED, allPages(unitBytes), 0);
+    }
+
+    private static byte[] header(byte kind, long present, long cleared) {
+        byte[] v = new byte[HEADER];
+        v[0] = kind;
+        Keys.putLong(v, 1, present);
+        Keys.putLong(v, 9, cleared);
+        return v;
+    }
+
+    /** A paged value's unit has no bytes in {@link #data} (they are in the page file). */
     public static Unit decode(byte[] v, int unitBytes) throws FsException {
         if (Keys.isTombstone(v)) return allCleared(unitBytes);
         Unit u = new Unit(unitBytes);
         check(v, unitBytes);
         u.present = Keys.getLong(v, 1);
         u.cleared = Keys.getLong(v, 9);
+        if (isPaged(v)) {
+            u.paged = true;
+            return u;
+        }
         int at = HEADER;
         for (int p = 0; p < u.pages(); p++) {
             if (!u.has(p)) continue;
@@ -146,10 +175,39 @@ public final class Unit {
     }
 
     private static void check(byte[] v, int unitBytes) throws FsException {
-        if (v.length < HEADER || v[0] != KIND) throw new FsException(Errno.EIO, "corrupt block-map unit");
+        if (v.length < HEADER || (v[0] != KIND && v[0] != KIND_PAGED)) throw new FsException(Errno.EIO, "corrupt block-map unit");
         long p = Keys.getLong(v, 1), c = Keys.getLong(v, 9), all = allPages(unitBytes);
-        if (v.length != HEADER + Long.bitCount(p) * PAGE || (p & ~all) != 0 || (c & ~all) != 0 || (p & c) != 0)
+        int length = v[0] == KIND_PAGED ? HEADER : HEADER + Long.bitCount(p) * PAGE;
+        if (v.length != length || (p & ~all) != 0 || (c & ~all) != 0 || (p & c) != 0)
             throw new FsException(Errno.EIO, "corrupt block-map unit (header)");
+    }
+
+    /** Are the value's present pages in the page file (not in the value)? */
+    public static boolean isPaged(byte[] v) {
+        return v.length == HEADER && v[0] == KIND_PAGED;
+    }
+
+    /**
+     * Bytes a value counts for in the DATA counter: its header and present pages wherever they are (a tombstone:
+     * none), so that df reads the same whichever encoding holds the bytes.
+     */
+    public static long storedOf(byte[] v) {
+        return Keys.isTombstone(v) ? 0 : HEADER + (long) PAGE * Long.bitCount(Keys.getLong(v, 1));
+    }
+
+    /** A run of consecutive pages, first..last. */
+    public interface PageRun {
+        void at(int first, int last) throws FsException;
+    }
+
+    /** Calls run for each run of consecutive pages of mask, in order (one I/O per run instead of one per page). */
+    public static void runs(long mask, PageRun run) throws FsException {
+        while (mask != 0) {
+            int p = Long.numberOfTrailingZeros(mask), q = p;
+            while (q < 63 && (mask & (1L << (q + 1))) != 0) q++;
+            mask &= q == 63 ? 0 : -(1L << (q + 1));
+            run.at(p, q);
+        }
     }
 
     /** Present pages of an encoded value (a tombstone has none). */
@@ -163,8 +221,8 @@ public final class Unit {
     }
 
     /**
-     * Copies the bytes of [offsetInUnit, +length) that lie in pages of mask present in the encoded value v into
-     * dst (at dstOff for offsetInUnit); other bytes of dst are left alone.
+     * Copies the bytes of [offsetInUnit, +length) that lie in pages of mask present in the encoded (inline) value v
+     * into dst (at dstOff for offsetInUnit); other bytes of dst are left alone.
      */
     public static void copyPresent(byte[] v, long mask, int offsetInUnit, byte[] dst, int dstOff, int length) {
         long present = Keys.getLong(v, 1) & mask;

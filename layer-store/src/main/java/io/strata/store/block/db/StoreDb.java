@@ -3,6 +3,7 @@ package io.strata.store.block.db;
 import io.strata.core.errno.Errno;
 import io.strata.core.errno.FsException;
 import io.strata.store.block.keys.Keys;
+import io.strata.store.block.pages.PageFiles;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -36,9 +37,14 @@ import java.util.List;
  * corrupt is refused with an error that says which.
  */
 public final class StoreDb implements AutoCloseable {
-    public static final int FORMAT_VERSION = 2;
+    /** Version 3: unit values may be paged (their bytes in page files); version-2 values (inline) read the same. */
+    public static final int FORMAT_VERSION = 3;
     /** Version 1 had no versions index; opening such a store builds it ({@link #upgradeFromVersion1}). */
     static final int UPGRADABLE_VERSION = 1;
+    /** Version 2 had inline values only, which version 3 reads as they are: its upgrade writes the format record. */
+    static final int INLINE_ONLY_VERSION = 2;
+    /** Units starting at or past this file offset keep their bytes in page files (-Dstrata.store.pageFilesFrom). */
+    public static final long PAGE_FILES_FROM = 64 * 1024;
     static final String FORMAT_MAGIC = "strata-block-store";
     /** Unit values in RocksDB blob files (-Dstrata.store.blobFiles=true); measured no better for 4 KiB units, so off. */
     /** SST block size of the blocks family (-Dstrata.store.dataBlock=BYTES to measure others). */
@@ -58,9 +64,11 @@ public final class StoreDb implements AutoCloseable {
     public final ColumnFamilyHandle meta, catalog, gens, inodes, dirents, blocks, counters, versions;
     private final WriteOptions async = new WriteOptions(), synced = new WriteOptions().setSync(true);
     private final int unit;
+    private final PageFiles pages;
 
     private StoreDb(Path dir, int unitForNewStore, MemoryBudget memory) throws FsException {
         this.dir = dir;
+        this.pages = new PageFiles(dir.resolve("pages"), Long.getLong("strata.store.pageFilesFrom", PAGE_FILES_FROM));
         boolean exists = Files.exists(dir.resolve("CURRENT"));
         if (!exists && unitForNewStore <= 0) throw new FsException(Errno.ENOENT, "no store at " + dir);
         LRUCache cache = own(new LRUCache(memory.blockCacheBytes()));
@@ -178,6 +186,14 @@ public final class StoreDb implements AutoCloseable {
         if (version == UPGRADABLE_VERSION) {
             upgradeFromVersion1();
             version = FORMAT_VERSION;
+        } else if (version == INLINE_ONLY_VERSION) {
+            try (WriteBatch b = new WriteBatch()) {
+                b.put(meta, Keys.META_FORMAT, formatRecord(FORMAT_VERSION));
+                write(b, true);
+            } catch (RocksDBException e) {
+                throw Rocks.fail("upgrade store to format version " + FORMAT_VERSION, e);
+            }
+            version = FORMAT_VERSION;
         }
         if (version != FORMAT_VERSION)
             throw new FsException(Errno.EINVAL, "store at " + dir + " has format version " + version
@@ -245,6 +261,11 @@ public final class StoreDb implements AutoCloseable {
         return db;
     }
 
+    /** Where paged unit values keep their bytes. */
+    public PageFiles pages() {
+        return pages;
+    }
+
     public byte[] get(ColumnFamilyHandle cf, byte[] key) throws FsException {
         try {
             return db.get(cf, key);
@@ -253,8 +274,12 @@ public final class StoreDb implements AutoCloseable {
         }
     }
 
-    /** Applies a batch atomically; sync = its WAL record is on disk before this returns (fsync semantics). */
+    /**
+     * Applies a batch atomically; sync = its WAL record is on disk before this returns (fsync semantics), and so are
+     * the page files' bytes written before it (the WAL it syncs covers their headers).
+     */
     public void write(WriteBatch batch, boolean sync) throws FsException {
+        if (sync) pages.syncAll();
         try {
             db.write(sync ? synced : async, batch);
         } catch (RocksDBException e) {
@@ -262,8 +287,22 @@ public final class StoreDb implements AutoCloseable {
         }
     }
 
-    /** Makes every write made so far durable: syncs the WAL. */
+    /** Makes every write made so far durable: syncs the page files written, then the WAL. */
     public void syncWal() throws FsException {
+        pages.syncAll();
+        flushWal();
+    }
+
+    /**
+     * fsync of one file: syncs its page files written since their last sync, then the WAL (which covers every batch
+     * so far; other files' page bytes are synced by their own fsync, a synced batch or {@link #syncWal}).
+     */
+    public void syncFile(long ino) throws FsException {
+        pages.sync(ino);
+        flushWal();
+    }
+
+    private void flushWal() throws FsException {
         try {
             db.flushWal(true);
         } catch (RocksDBException e) {
@@ -282,6 +321,12 @@ public final class StoreDb implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            pages.syncAll();
+        } catch (FsException ignored) {
+            // closing anyway: what was not synced is what an fsync never promised
+        }
+        pages.close();
         try {
             db.flushWal(true);
         } catch (RocksDBException ignored) {

@@ -130,6 +130,7 @@ public final class Collector {
             t.commit(true);
         }
         catalog.removeGen(gen);
+        db.pages().dropGen(gen); // after the keys: a crash in between leaves a directory that gc's sweep deletes
         synchronized (droppedRanges) {
             droppedRanges.add(Keys.genPrefix(gen));
         }
@@ -150,7 +151,7 @@ public final class Collector {
                         empty = false;
                         continue;
                     }
-                    long before = Keys.isTombstone(value) || cf != db.blocks ? 0 : value.length;
+                    long before = cf != db.blocks ? 0 : Unit.storedOf(value);
                     if (left == null) {
                         t.delete(cf, key);
                         if (cf == db.blocks) t.delete(db.versions, Keys.versionOf(key));
@@ -158,7 +159,8 @@ public final class Collector {
                         t.put(cf, key, left);
                         empty = false;
                     }
-                    long after = left == null || Keys.isTombstone(left) || cf != db.blocks ? 0 : left.length;
+                    if (cf == db.blocks && Unit.isPaged(value)) punchAfter(t, key, Unit.presentOf(value) & ~(left == null ? 0 : Unit.presentOf(left)));
+                    long after = left == null || cf != db.blocks ? 0 : Unit.storedOf(left);
                     freed += before - after;
                     t.count(gen, Counters.DATA, after - before);
                     if (t.size() >= BATCH) t.commit(false);
@@ -177,11 +179,24 @@ public final class Collector {
                 t.commit(true);
                 catalog.removeGen(gen);
                 catalog.putGen(c);
+                db.pages().dropGen(gen);
                 return new Report(0, 1, 1, freed);
             }
             t.commit(true);
         }
         return new Report(0, 1, 0, freed);
+    }
+
+    /** Once t is committed, returns the page-file space of the pages of mask of the unit at key (a pruned value's). */
+    private void punchAfter(Txn t, byte[] key, long mask) {
+        if (mask == 0) return;
+        long gen = Keys.gen(key), ino = Keys.ino(key), at = Keys.unit(key) * db.unit();
+        t.afterCommit(() -> Unit.runs(mask, (p, q) -> db.pages().punch(gen, ino, at + (long) p * Unit.PAGE, (long) (q + 1 - p) * Unit.PAGE)));
+    }
+
+    /** Settles the page files too: drops the directories of generations dropped before s (their drop was cut short). */
+    public int sweepPages(Sweep s) throws FsException {
+        return db.pages().sweep(g -> g < s.below() && !s.live().contains(g));
     }
 
     /** What gen's unit value still has to hold once child decides what it decides: value, a smaller one, or null. */

@@ -29,8 +29,9 @@ import java.util.Arrays;
  *                                                 | tombstone (kind 0: deleted in this generation)
  * blocks    gen ino unitIndex                     Unit (kind 1: present and cleared 4 KiB-page bitmaps + the
  *                                                 present pages; pages neither present nor cleared fall through
- *                                                 to older generations, then the lower origin) | tombstone (all
- *                                                 pages cleared)
+ *                                                 to older generations, then the lower origin) | paged unit (kind
+ *                                                 2: the bitmaps only; the pages are in DB/pages/gen/ino, format
+ *                                                 version 3) | tombstone (all pages cleared)
  * counters  gen counterId                         u64 little-endian, updated by the uint64add merge operator
  * versions  ino unitIndex ~gen                    empty: gen may hold a value of (ino, unitIndex) in blocks. One
  *                                                 entry per blocks key, put in the same batch; a unit's versions

@@ -600,7 +600,7 @@ public final class BlockLayer implements WritableLayer {
 
     @Override
     public void fsync(long ino, boolean dataOnly) throws FsException {
-        if (fixed == null) db.syncWal();
+        if (fixed == null) db.syncFile(ino);
     }
 
     @Override

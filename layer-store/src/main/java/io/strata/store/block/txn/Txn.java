@@ -9,7 +9,9 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,6 +23,12 @@ public final class Txn implements AutoCloseable {
     private final WriteBatch batch = new WriteBatch();
     private final Map<Long, long[]> counters = new HashMap<>();
     private final Chain.Writes cached;
+    private final List<AfterCommit> after = new ArrayList<>();
+
+    /** Work on page files that must wait for the batch (space returned: the keys that used it are gone first). */
+    public interface AfterCommit {
+        void run() throws FsException;
+    }
 
     public Txn(StoreDb db) {
         this(db, null);
@@ -69,6 +77,11 @@ public final class Txn implements AutoCloseable {
         if (delta != 0) counters.computeIfAbsent(gen, g -> new long[Counters.COUNT])[id] += delta;
     }
 
+    /** Runs action once this batch is committed (in order; not at all if it is not). */
+    public void afterCommit(AfterCommit action) {
+        after.add(action);
+    }
+
     public int size() {
         return batch.count();
     }
@@ -88,6 +101,9 @@ public final class Txn implements AutoCloseable {
         db.write(batch, sync);
         batch.clear();
         if (cached != null) cached.applied();
+        List<AfterCommit> run = List.copyOf(after);
+        after.clear();
+        for (AfterCommit a : run) a.run();
     }
 
     @Override
