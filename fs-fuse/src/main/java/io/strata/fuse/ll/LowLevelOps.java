@@ -456,30 +456,39 @@ final class LowLevelOps {
                 }
                 fs.utimens(requirePath(path, n), aSec, aNsec, mSec, mNsec);
             }
-            if ((toSet & (Layout.SET_SIZE | Layout.SET_UID | Layout.SET_GID)) != 0) killSuidgidIfAsked(req, n, path, of, false);
+            Stat st = path != null ? fs.getattr(path) : of.stat();
+            if (killSuidgidAsked() && (toSet & (Layout.SET_SIZE | Layout.SET_UID | Layout.SET_GID)) != 0) {
+                st = killSuidgid(req, n, path, st, false);
+            }
             n.inUpper = true; // copied up if it was not
-            replyAttr(req, path != null ? fs.getattr(path) : of.stat());
+            replyAttr(req, st);
         });
     }
 
-    /**
-     * The request asked to clear suid/sgid (HANDLE_KILLPRIV_V2: a write, truncate or open(O_TRUNC) by a caller without
-     * CAP_FSETID, or a chown): clears them as the kernel does on a local file system ({@link KillSuidgid#cleared}; the
-     * host does not, for this process writes as root). With notify (n known), the kernel's cached mode is dropped:
-     * after a write or an open it would keep the old one, while a setattr's or create's reply carries the new.
-     */
-    private void killSuidgidIfAsked(Pointer req, Node n, String path, UnionFile of, boolean notify) throws FsException {
+    /** Did the request being served ask to clear suid/sgid (HANDLE_KILLPRIV_V2)? Once per request. */
+    private boolean killSuidgidAsked() {
         Scratch s = scratch.get();
-        if (!s.killSuidgid) return;
+        boolean asked = s.killSuidgid;
         s.killSuidgid = false;
-        Stat st = of != null ? of.stat() : fs.getattr(path);
+        return asked;
+    }
+
+    /**
+     * The request asked to clear suid/sgid (a write, truncate or open(O_TRUNC) by a caller without CAP_FSETID, or a
+     * chown): clears them from the file whose attributes are st, as the kernel does on a local file system
+     * ({@link KillSuidgid#cleared}; the host does not, for this process writes as root), and returns the attributes
+     * after. With notify (n known), the kernel's cached mode is dropped: after a write or an open it would keep the
+     * old one, while a setattr's or create's reply carries the new.
+     */
+    private Stat killSuidgid(Pointer req, Node n, String path, Stat st, boolean notify) throws FsException {
         int mode = st.mode() & 07777;
-        if ((mode & (Stat.S_ISUID | Stat.S_ISGID)) == 0 || !st.isRegular()) return;
+        if ((mode & (Stat.S_ISUID | Stat.S_ISGID)) == 0 || !st.isRegular()) return st;
         int kept = KillSuidgid.cleared(mode, (mode & Stat.S_ISGID) == 0 || callerInGroup(req, st.gid()));
-        if (kept == mode || path == null) return; // an unlinked file keeps its bits: no name can run it
+        if (kept == mode || path == null) return st; // an unlinked file keeps its bits: no name can run it
         fs.chmod(path, kept);
         Pointer se = killprivSession;
         if (notify && n != null && se != null) lib.fuse_lowlevel_notify_inval_inode(se, n.id, -1, 0);
+        return fs.getattr(path);
     }
 
     /**
@@ -593,8 +602,10 @@ final class LowLevelOps {
             Stat st;
             numbers.readLock().lock();
             try {
-                if (!f.created() && (fi.getInt(Layout.FI_FLAGS) & Host.O_TRUNC) != 0) killSuidgidIfAsked(req, null, path, f, false);
                 st = f.created() ? f.stat() : fs.getattr(path); // a new file's fstat is all its attributes
+                if (killSuidgidAsked() && !f.created() && (fi.getInt(Layout.FI_FLAGS) & Host.O_TRUNC) != 0) {
+                    st = killSuidgid(req, null, path, st, false);
+                }
                 n = nodes.remember(p, name, st);
                 n.inUpper = true;
             } catch (FsException | RuntimeException e) {
@@ -633,9 +644,9 @@ final class LowLevelOps {
             Node n = node(ino);
             String path = path(n);
             UnionFile f = fs.open(path, fi.getInt(Layout.FI_FLAGS));
-            if ((fi.getInt(Layout.FI_FLAGS) & Host.O_TRUNC) != 0) {
+            if (killSuidgidAsked() && (fi.getInt(Layout.FI_FLAGS) & Host.O_TRUNC) != 0) {
                 try {
-                    killSuidgidIfAsked(req, n, path, f, true);
+                    killSuidgid(req, n, path, f.stat(), true);
                 } catch (FsException e) {
                     f.close();
                     throw e;
@@ -700,7 +711,7 @@ final class LowLevelOps {
         serve(req, "write", () -> {
             OpenFile f = file(fi);
             int n = f.file().write(buf, size, off);
-            if (scratch.get().killSuidgid) killSuidgidIfAsked(req, f.node(), nodes.path(f.node()), f.file(), true);
+            if (killSuidgidAsked()) killSuidgid(req, f.node(), nodes.path(f.node()), f.file().stat(), true);
             lib.fuse_reply_write(req, n);
         });
     }
