@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite, as root on Debian: installs what the tests need (libfuse2, fuse3, attr, fuse-overlayfs,
+# The whole test suite, as root on Debian: installs what the tests need (libfuse2, fuse3, libjemalloc2, attr, fuse-overlayfs,
 # maven), then builds and runs every module's tests (real FUSE mounts, real kernel overlayfs as the oracle).
 # Extra arguments go to Maven, e.g. ./test.sh -Dstrata.random.ops=20000   or   ./test.sh -pl fs-core
 set -euo pipefail

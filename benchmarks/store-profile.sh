@@ -5,7 +5,8 @@
 #   SEQ_MIB=1024: after the profile (and its peak RSS), dd SEQ_MIB + fsync into the block layer, then into the upper
 #   of an overlay-format mount (`strata mount -o lowerdir=…,upperdir=…,workdir=…`): CPU of each one's server
 #   (PERF=1 and THREADS=1 cover this write too).
-#   The daemon's JVM takes $STRATA_DAEMON_JVM_OPTS (appended to its flags) and $MALLOC_ARENA_MAX (default 2).
+#   The daemon's JVM takes $STRATA_DAEMON_JVM_OPTS (appended to its flags), $MALLOC_ARENA_MAX (default 2), $LD_PRELOAD
+#   (default jemalloc when installed; empty: glibc) and $MALLOC_CONF (default StoreCommands.DAEMON_JEMALLOC_CONF).
 set -euo pipefail
 jar=$1; out=$2; jfr=${3:-}
 F=${STORE_PROFILE_DIR:-/var/tmp/strata-store-profile}

@@ -14,6 +14,7 @@ need_deps() {
   _want fuse3 command -v fusermount3
   _want util-linux command -v setsid
   _want busybox-static test -x /bin/busybox     # the bundled OCI test images (./strata demo, tests) are built from it
+  _want libjemalloc2 sh -c 'ldconfig -p | grep -q "libjemalloc.so.2 "'   # the store daemon's malloc (RSS)
   if [ "$1" = build ] || [ "$1" = test ]; then
     _want maven command -v mvn
     _want openjdk-17-jdk-headless command -v javac

@@ -109,18 +109,29 @@ public final class StoreCommands {
 
     /**
      * The store daemon's JVM, chosen by measurement for its peak RSS (target ≤ 200 MB) without costing CPU
-     * (benchmarks/RESULTS-store.md, "Session 6"): a small heap (the data lives in RocksDB's native cache, not the
-     * heap), the serial collector, C1 only with one compiler thread, and bounded code cache and metaspace.
-     * $STRATA_DAEMON_JVM_OPTS is appended (a later flag wins).
+     * (benchmarks/RESULTS-store.md, sessions 6 and 7): a small heap (the data lives in RocksDB's native cache, not the
+     * heap), the serial collector, C1 only with one compiler thread, and bounded code cache and metaspace. What the
+     * heap holds for good is per name the kernel knows (its FUSE node, ~0.4 KiB) and the lookup cache (~0.4 KiB a
+     * path): the cache is held to 20k paths, so that after a 70k-entry walk the heap is not all live (with 200k it was,
+     * and a 1 GiB write then ran one full collection after another). $STRATA_DAEMON_JVM_OPTS is appended (a later
+     * flag wins).
      */
-    public static final List<String> DAEMON_JVM_FLAGS = List.of("-Xmx96m", "-Xmn24m", "-Xss512k", "-XX:+UseSerialGC",
+    public static final List<String> DAEMON_JVM_FLAGS = List.of("-Xmx72m", "-Xmn12m", "-Xss512k", "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m",
-            "-XX:MaxMetaspaceSize=48m");
+            "-XX:MaxMetaspaceSize=48m", "-Dstrata.lookup.cacheMax=20000");
     /**
      * glibc's malloc arenas (up to 8 per core) each keep freed native memory of RocksDB's threads: two hold the
      * daemon's RSS lower at the same CPU. The caller's own MALLOC_ARENA_MAX wins.
      */
     static final String DAEMON_MALLOC_ARENAS = "2";
+    /**
+     * jemalloc (Debian's libjemalloc2), preloaded into the daemon when installed: RocksDB's threads free what they
+     * allocated (memtables, blocks read) back to it instead of leaving it fragmented in glibc's heaps. The caller's
+     * own LD_PRELOAD wins (an empty one: glibc's malloc). Its background thread returns freed pages after 1 s.
+     */
+    public static final List<Path> DAEMON_JEMALLOC = List.of(Path.of("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"),
+            Path.of("/usr/lib/aarch64-linux-gnu/libjemalloc.so.2"));
+    public static final String DAEMON_JEMALLOC_CONF = "background_thread:true,dirty_decay_ms:1000";
 
     static void startDaemon(StoreRoot root) throws Exception {
         root.create();
@@ -138,6 +149,9 @@ public final class StoreCommands {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putIfAbsent("MALLOC_ARENA_MAX", DAEMON_MALLOC_ARENAS);
+        DAEMON_JEMALLOC.stream().filter(Files::isReadable).findFirst()
+                .ifPresent(lib -> pb.environment().putIfAbsent("LD_PRELOAD", lib.toString()));
+        pb.environment().putIfAbsent("MALLOC_CONF", DAEMON_JEMALLOC_CONF);
         Process p = pb.start();
         StoreClient client = new StoreClient(root);
         long deadline = System.nanoTime() + 30_000_000_000L;

@@ -28,7 +28,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link #upperHoldsNothing}). The same calls invalidate them: every union change at a name invalidates that name.
  */
 public final class Lookup {
-    private static final int CACHE_MAX = 200_000;
+    /**
+     * Cached paths at most (then the cache starts over); about 0.5 KiB of heap each. -Dstrata.lookup.cacheMax: the
+     * store daemon, whose small heap also holds every mount's kernel nodes, sets a smaller one.
+     */
+    static final int CACHE_MAX = Integer.getInteger("strata.lookup.cacheMax", 200_000);
 
     /** Cached for a name that is not in the union and of which the upper layer holds nothing. */
     private static final Node ABSENT = new Node("", null, List.of(), "", false);

@@ -43,7 +43,7 @@ class ContainerMountCliTest {
     }
 
     @Test
-    void theDaemonRunsWithItsServingFlagsAndFewMallocArenas() throws Exception {
+    void theDaemonRunsWithItsServingFlagsFewMallocArenasAndJemalloc() throws Exception {
         store = base.resolve("store");
         Files.createDirectories(base.resolve("lower"));
         assertEquals(0, strata("create", "--name", "c", "--lowerdir", base.resolve("lower").toString()).code());
@@ -53,6 +53,14 @@ class ContainerMountCliTest {
         String env = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"))).replace('\0', '\n');
         String arenas = System.getenv().getOrDefault("MALLOC_ARENA_MAX", "2");
         assertTrue(env.lines().anyMatch(("MALLOC_ARENA_MAX=" + arenas)::equals), "glibc arenas bounded: " + env);
+        // jemalloc (scripts/deps.sh installs libjemalloc2) is the daemon's malloc unless the caller preloads another
+        if (System.getenv("LD_PRELOAD") == null) {
+            assertTrue(StoreCommands.DAEMON_JEMALLOC.stream().anyMatch(Files::isReadable), "libjemalloc2 installed");
+            String maps = Files.readString(Path.of("/proc", Long.toString(pid), "maps"));
+            assertTrue(maps.contains("/libjemalloc.so.2"), "jemalloc loaded in the daemon");
+            String conf = System.getenv().getOrDefault("MALLOC_CONF", StoreCommands.DAEMON_JEMALLOC_CONF);
+            assertTrue(env.lines().anyMatch(("MALLOC_CONF=" + conf)::equals), "jemalloc's purging: " + env);
+        }
     }
 
     @Test
