@@ -9,7 +9,7 @@ jar=$1; shift
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/strata-mount.XXXXXX") || exit 1
 mkfifo "$tmp/ready" || { rm -rf "$tmp"; exit 1; }
 # shellcheck disable=SC2086
-setsid java -Xmx128m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xshare:auto \
+setsid java -Xms128m -Xmx1g -Xmn40m -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40 -XX:+ExitOnOutOfMemoryError -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xshare:auto \
     ${STRATA_SERVE_ARCHIVE:+-Xlog:cds*=off -XX:SharedArchiveFile=$STRATA_SERVE_ARCHIVE} ${STRATA_JVM_OPTS:-} -cp "$jar" io.strata.launcher.Main "$1" --ready-fd=3 "${@:2}" \
     3>"$tmp/ready" </dev/null >"$tmp/log" 2>&1 &
 pid=$!

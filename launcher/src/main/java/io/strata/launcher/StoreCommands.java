@@ -113,10 +113,13 @@ public final class StoreCommands {
      * heap), the serial collector, C1 only with one compiler thread, and bounded code cache and metaspace. What the
      * heap holds for good is per name the kernel knows (its FUSE node, ~0.4 KiB) and the lookup cache (~0.4 KiB a
      * path): the cache is held to 20k paths, so that after a 70k-entry walk the heap is not all live (with 200k it was,
-     * and a 1 GiB write then ran one full collection after another). $STRATA_DAEMON_JVM_OPTS is appended (a later
-     * flag wins).
+     * and a 1 GiB write then ran one full collection after another). The heap starts at 72 MiB and grows only when
+     * what stays live needs it (at most 20% free after a full collection): a fixed 72 MiB ran out in a walk of 170k
+     * names and left the container's mount hanging. Should it still run out, the daemon exits (its mounts answer
+     * ENOTCONN) rather than hang. $STRATA_DAEMON_JVM_OPTS is appended (a later flag wins).
      */
-    public static final List<String> DAEMON_JVM_FLAGS = List.of("-Xmx72m", "-Xmn12m", "-Xss512k", "-XX:+UseSerialGC",
+    public static final List<String> DAEMON_JVM_FLAGS = List.of("-Xms72m", "-Xmx1g", "-Xmn12m",
+            "-XX:MinHeapFreeRatio=20", "-XX:MaxHeapFreeRatio=40", "-XX:+ExitOnOutOfMemoryError", "-Xss512k", "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m",
             "-XX:MaxMetaspaceSize=48m", "-Dstrata.lookup.cacheMax=20000");
     /**

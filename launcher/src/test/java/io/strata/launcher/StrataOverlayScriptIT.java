@@ -131,7 +131,7 @@ class StrataOverlayScriptIT {
         assertTrue(Files.exists(mnt.resolve("etc/.wh.motd")), "strata mount's own defaults: .wh. markers count in lowers only");
         ProcessHandle server = server(Main.class).orElseThrow();
         String cmdline = server.info().commandLine().orElse("");
-        assertTrue(cmdline.contains("--ready-fd=3") && cmdline.contains("-Xmx128m"), "the serving JVM, started by the script: " + cmdline);
+        assertTrue(cmdline.contains("--ready-fd=3") && cmdline.contains("-XX:+ExitOnOutOfMemoryError"), "the serving JVM, started by the script: " + cmdline);
         assertEquals(server.pid(), sessionOf(server.pid()), "the server leads its own session");
         assertTrue(MountTable.unmount(mnt, false));
         assertTrue(server.onExit().get(20, TimeUnit.SECONDS) != null && !server.isAlive(), "server ends after unmount");
