@@ -46,7 +46,7 @@ final class Layout {
 
     /** struct fuse_in_header (fuse_kernel.h), at the start of every request read from /dev/fuse: len 0, opcode 4,
      * unique 8, nodeid 16; 40 bytes, then the request's own struct. */
-    static final int IN_OPCODE = 4, IN_NODEID = 16, IN_HEADER_SIZE = 40;
+    static final int IN_OPCODE = 4;
     // struct fuse_buf: { size_t size; enum fuse_buf_flags flags; void *mem; int fd; off_t pos; }
     static final int FUSE_BUF_SIZE = 40, FUSE_BUF_SIZE_FIELD = 0, FUSE_BUF_FLAGS = 8, FUSE_BUF_MEM = 16,
             FUSE_BUF_FD = 24, FUSE_BUF_POS = 32;

@@ -147,16 +147,6 @@ final class LowLevelOps {
         return files.size() + dirs.size();
     }
 
-    /**
-     * Is the SETATTR in mem (a request just received) quick to serve: no size change, on a node in the upper layer (no
-     * copy-up)? Then the worker serving it keeps the reading turn ({@link ReaderTurns}).
-     */
-    boolean quickSetattr(Pointer mem) {
-        if ((mem.getInt(Layout.IN_HEADER_SIZE) & Layout.SET_SIZE) != 0) return false;
-        Node n = nodes.get(mem.getLong(Layout.IN_NODEID));
-        return n != null && n.inUpper;
-    }
-
     // ---------------------------------------------------------------- plumbing
 
     interface Body {
@@ -213,18 +203,14 @@ final class LowLevelOps {
         return f;
     }
 
-    /**
-     * Replies an entry for the object now at (parent, name), counting the kernel's new reference; made: the call just
-     * made it, so it is in the upper layer.
-     */
-    private void replyEntry(Pointer req, Node parent, String name, String path, boolean made) throws FsException {
+    /** Replies an entry for the object now at (parent, name), counting the kernel's new reference. */
+    private void replyEntry(Pointer req, Node parent, String name, String path) throws FsException {
         Stat st;
         Node n;
         numbers.readLock().lock();
         try {
             st = fs.getattr(path);
             n = nodes.remember(parent, name, st);
-            if (made) n.inUpper = true;
         } finally {
             numbers.readLock().unlock();
         }
@@ -282,7 +268,7 @@ final class LowLevelOps {
             Node p = node(parent);
             String path = childPath(p, name);
             try {
-                replyEntry(req, p, name, path, false);
+                replyEntry(req, p, name, path);
             } catch (FsException e) {
                 if (e.errno() != Errno.ENOENT || cfg.negativeTimeout() <= 0) throw e;
                 Pointer ep = scratch.get().entry;
@@ -317,7 +303,7 @@ final class LowLevelOps {
             String path = childPath(p, name);
             if ((mode & Stat.S_IFMT) == Stat.S_IFREG) fs.create(path, Host.O_EXCL, mode, caller(req)).close();
             else fs.mknod(path, mode, rdev, caller(req));
-            replyEntry(req, p, name, path, true);
+            replyEntry(req, p, name, path);
         });
     }
 
@@ -326,7 +312,7 @@ final class LowLevelOps {
             Node p = node(parent);
             String path = childPath(p, name);
             fs.mkdir(path, mode, caller(req));
-            replyEntry(req, p, name, path, true);
+            replyEntry(req, p, name, path);
         });
     }
 
@@ -335,7 +321,7 @@ final class LowLevelOps {
             Node p = node(parent);
             String path = childPath(p, name);
             fs.symlink(target, path, caller(req));
-            replyEntry(req, p, name, path, true);
+            replyEntry(req, p, name, path);
         });
     }
 
@@ -345,7 +331,7 @@ final class LowLevelOps {
             Node p = node(newParent);
             String to = childPath(p, newName);
             fs.link(from, to, caller(req));
-            replyEntry(req, p, newName, to, true);
+            replyEntry(req, p, newName, to);
         });
     }
 
@@ -460,7 +446,6 @@ final class LowLevelOps {
             if (killSuidgidAsked() && (toSet & (Layout.SET_SIZE | Layout.SET_UID | Layout.SET_GID)) != 0) {
                 st = killSuidgid(req, n, path, st, false);
             }
-            n.inUpper = true; // copied up if it was not
             replyAttr(req, st);
         });
     }
@@ -607,7 +592,6 @@ final class LowLevelOps {
                     st = killSuidgid(req, null, path, st, false);
                 }
                 n = nodes.remember(p, name, st);
-                n.inUpper = true;
             } catch (FsException | RuntimeException e) {
                 f.close();
                 throw e;

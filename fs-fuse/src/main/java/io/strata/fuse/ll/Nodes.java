@@ -25,8 +25,6 @@ final class Nodes {
         final int type;
         long lookups;
         boolean dead;
-        /** Known to be in the upper layer (made or changed through this server): attribute changes copy nothing up. */
-        volatile boolean inUpper;
         final List<Link> links = new ArrayList<>(1);
         private List<io.strata.core.union.UnionFile> open; // for the calls on an unlinked open file: fstat comes without a handle
 

@@ -191,8 +191,7 @@ final class Session {
                     // a spliced request sits in a pipe, not in mem: its opcode is unknown (0)
                     if (res > 0) opcode = (fbuf.getInt(Layout.FUSE_BUF_FLAGS) & Layout.FUSE_BUF_IS_FD) != 0 ? 0 : mem.getInt(Layout.IN_OPCODE);
                 } finally {
-                    if (turns != null) lastMayBlock = turns.received(opcode >= 0 && ReaderTurns.mayBlock(opcode, res)
-                            && !(opcode == KillSuidgid.SETATTR && ops.quickSetattr(mem)));
+                    if (turns != null) lastMayBlock = turns.received(opcode, res);
                 }
                 if (res == -4) continue; // EINTR
                 if (res <= 0) break;
