@@ -336,6 +336,11 @@ public final class Host {
         check(C.fallocate(fd, mode, offset, length), "fallocate", "fd " + fd);
     }
 
+    /** sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE): starts writeback of the file's dirty pages, waits for none. */
+    public static void startWriteback(int fd) throws FsException {
+        check(C.sync_file_range(fd, 0, 0, 2 /* SYNC_FILE_RANGE_WRITE */), "sync_file_range", "fd " + fd);
+    }
+
     /**
      * Copies {@code size} bytes of in to out in the kernel (copy_file_range), skipping holes so that sparse files
      * stay sparse, then sets out's size.

@@ -40,6 +40,8 @@ public interface LibC {
 
     int fallocate(int fd, int mode, @off_t long offset, @off_t long len);
 
+    int sync_file_range(int fd, @off_t long offset, @off_t long nbytes, int flags);
+
     int mkdir(@In byte[] path, int mode);
 
     int rmdir(@In byte[] path);

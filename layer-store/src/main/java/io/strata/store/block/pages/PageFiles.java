@@ -36,6 +36,11 @@ import java.util.stream.Stream;
  */
 public final class PageFiles implements AutoCloseable {
     static final int MAX_OPEN = 256;
+    /**
+     * Writeback of a file is started after this many bytes written to it (as RocksDB's bytes_per_sync), so that a
+     * synced batch (a snapshot) finds little left to flush: without it, a snapshot after a 1 GiB write waited ~330 ms.
+     */
+    static final long WRITEBACK_EVERY = 4L << 20;
     private static final int CHUNK = 256 * 1024;
     private static final ThreadLocal<Pointer> BUF =
             ThreadLocal.withInitial(() -> Memory.allocateDirect(jnr.ffi.Runtime.getSystemRuntime(), CHUNK));
@@ -54,6 +59,8 @@ public final class PageFiles implements AutoCloseable {
         final int fd;
         int users;
         boolean evicted;
+        /** Bytes written since writeback was last started (under the monitor of open). */
+        long unflushed;
 
         Fd(int fd) {
             this.fd = fd;
@@ -104,6 +111,13 @@ public final class PageFiles implements AutoCloseable {
                 }
                 done += n;
             }
+            boolean kick;
+            synchronized (open) {
+                f.unflushed += len;
+                kick = f.unflushed >= WRITEBACK_EVERY;
+                if (kick) f.unflushed = 0;
+            }
+            if (kick) Host.startWriteback(f.fd);
         } finally {
             release(f);
         }
