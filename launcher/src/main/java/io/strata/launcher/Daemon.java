@@ -15,17 +15,28 @@ import java.util.List;
  */
 final class Daemon {
     /**
+     * A serving JVM's heap (the mount server's and the store daemon's): it grows past its start only as far as what
+     * stays live needs (at most 20% free after a full collection), and running out ends the process.
+     */
+    static final List<String> HEAP_GROWS_AS_NEEDED = List.of("-XX:MinHeapFreeRatio=20", "-XX:MaxHeapFreeRatio=40",
+            "-XX:+ExitOnOutOfMemoryError");
+
+    /**
      * JVM settings for a serving process, chosen by measurement (FACTS.md: a default JVM grew past 1 GB RSS). The heap
      * starts at 128 MiB and grows only when what stays live needs it (at most 20% free after a full collection): the
      * heap holds ~1 KiB per name the kernel has looked up, so a fixed 128 MiB ran out in a walk of 155k names and the
      * mount died. Should the heap still run out, the process exits (the mount then answers ENOTCONN) instead of
      * leaving a worker thread dead and callers waiting for ever. Also in scripts/serve-mount.sh and bin/strata-overlay.
      */
-    static final List<String> JVM_FLAGS = List.of("-Xms128m", "-Xmx1g", "-Xmn40m", "-XX:MinHeapFreeRatio=20",
-            "-XX:MaxHeapFreeRatio=40", "-XX:+ExitOnOutOfMemoryError", "-Xss512k", "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-Xshare:auto");
+    static final List<String> JVM_FLAGS = concat(List.of("-Xms128m", "-Xmx1g", "-Xmn40m"), HEAP_GROWS_AS_NEEDED,
+            List.of("-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-Xshare:auto"));
 
     private Daemon() {
+    }
+
+    @SafeVarargs
+    static List<String> concat(List<String>... parts) {
+        return java.util.stream.Stream.of(parts).flatMap(List::stream).toList();
     }
 
     static void startAndAwaitMount(List<String> strataArgs, Path mountPoint) throws IOException, InterruptedException {

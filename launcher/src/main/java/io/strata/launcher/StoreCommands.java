@@ -118,10 +118,10 @@ public final class StoreCommands {
      * names and left the container's mount hanging. Should it still run out, the daemon exits (its mounts answer
      * ENOTCONN) rather than hang. $STRATA_DAEMON_JVM_OPTS is appended (a later flag wins).
      */
-    public static final List<String> DAEMON_JVM_FLAGS = List.of("-Xms72m", "-Xmx1g", "-Xmn12m",
-            "-XX:MinHeapFreeRatio=20", "-XX:MaxHeapFreeRatio=40", "-XX:+ExitOnOutOfMemoryError", "-Xss512k", "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m",
-            "-XX:MaxMetaspaceSize=48m", "-Dstrata.lookup.cacheMax=20000");
+    public static final List<String> DAEMON_JVM_FLAGS = io.strata.launcher.Daemon.concat(List.of("-Xms72m", "-Xmx1g", "-Xmn12m"),
+            io.strata.launcher.Daemon.HEAP_GROWS_AS_NEEDED, List.of("-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                    "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=48m",
+                    "-Dstrata.lookup.cacheMax=20000"));
     /**
      * glibc's malloc arenas (up to 8 per core) each keep freed native memory of RocksDB's threads: two hold the
      * daemon's RSS lower at the same CPU. The caller's own MALLOC_ARENA_MAX wins.

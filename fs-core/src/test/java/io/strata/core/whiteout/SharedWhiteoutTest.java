@@ -46,6 +46,15 @@ class SharedWhiteoutTest {
                 });
     }
 
+    /** Whiteouts upper/a to upper/d made with a shared whiteout in work over fs. */
+    private SharedWhiteout whiteoutsAtoD(LayerFs fs) throws Exception {
+        Files.createDirectories(base.resolve("upper"));
+        Files.createDirectories(base.resolve("work"));
+        SharedWhiteout w = new SharedWhiteout(fs, base.resolve("work").toString());
+        for (String n : new String[]{"a", "b", "c", "d"}) w.makeAt(base.resolve("upper").resolve(n).toString());
+        return w;
+    }
+
     private Stat whiteout(String name) throws FsException {
         Stat st = Host.lstat(base.resolve("upper").resolve(name).toString());
         assertTrue(st.isCharDevice() && st.rdev() == 0, name + " is a 0/0 character device");
@@ -54,10 +63,7 @@ class SharedWhiteoutTest {
 
     @Test
     void aFullSharedInodeIsReplacedByANewOne() throws Exception {
-        Files.createDirectories(base.resolve("upper"));
-        Files.createDirectories(base.resolve("work"));
-        SharedWhiteout w = new SharedWhiteout(failingLinks(Errno.EMLINK, 3, false), base.resolve("work").toString());
-        for (String n : new String[]{"a", "b", "c", "d"}) w.makeAt(base.resolve("upper").resolve(n).toString());
+        SharedWhiteout w = whiteoutsAtoD(failingLinks(Errno.EMLINK, 3, false));
         long first = whiteout("a").ino(), second = whiteout("c").ino();
         assertEquals(first, whiteout("b").ino(), "a and b share the first inode");
         assertFalse(first == second, "the third link found the first inode full: a new one");
@@ -69,10 +75,7 @@ class SharedWhiteoutTest {
 
     @Test
     void refusedLinksFallBackToOneDevicePerWhiteout() throws Exception {
-        Files.createDirectories(base.resolve("upper"));
-        Files.createDirectories(base.resolve("work"));
-        SharedWhiteout w = new SharedWhiteout(failingLinks(Errno.EPERM, 2, true), base.resolve("work").toString());
-        for (String n : new String[]{"a", "b", "c", "d"}) w.makeAt(base.resolve("upper").resolve(n).toString());
+        SharedWhiteout w = whiteoutsAtoD(failingLinks(Errno.EPERM, 2, true));
         Set<Long> inodes = new HashSet<>();
         for (String n : new String[]{"b", "c", "d"}) inodes.add(whiteout(n).ino());
         assertEquals(3, inodes.size(), "after the refusal, a mknod per whiteout");

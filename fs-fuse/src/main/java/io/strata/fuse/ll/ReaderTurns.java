@@ -40,13 +40,8 @@ final class ReaderTurns {
      * may block, and says so.
      */
     boolean received(int opcode, int length) {
-        return received(opcode >= 0 && mayBlock(opcode, length));
-    }
-
-    /** After reading a request (or failing to) that may block or not, as the caller decided: as above. */
-    boolean received(boolean mayBlock) {
         reading.decrementAndGet();
-        if (!mayBlock) return false;
+        if (opcode < 0 || !mayBlock(opcode, length)) return false;
         if (reading.get() == 0) {
             Thread next = parked.poll();
             if (next != null) LockSupport.unpark(next);

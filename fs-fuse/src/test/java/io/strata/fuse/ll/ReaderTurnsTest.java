@@ -63,13 +63,4 @@ class ReaderTurnsTest {
         }
         throw new AssertionError("the second worker never parked");
     }
-
-    @Test
-    void theCallerMayDecideARequestIsQuick() {
-        ReaderTurns turns = new ReaderTurns();
-        assertTrue(turns.awaitTurn(false));
-        assertFalse(turns.received(false), "a SETATTR on an upper file (LowLevelOps.quickSetattr): the turn is kept");
-        assertTrue(turns.awaitTurn(false));
-        assertTrue(turns.received(true));
-    }
 }
