@@ -65,7 +65,8 @@ final class Layout {
             CAP_DONT_MASK = 1 << 6, CAP_SPLICE_WRITE = 1 << 7, CAP_SPLICE_MOVE = 1 << 8, CAP_SPLICE_READ = 1 << 9,
             CAP_AUTO_INVAL_DATA = 1 << 12, CAP_READDIRPLUS = 1 << 13, CAP_READDIRPLUS_AUTO = 1 << 14,
             CAP_ASYNC_DIO = 1 << 15, CAP_WRITEBACK_CACHE = 1 << 16, CAP_PARALLEL_DIROPS = 1 << 18,
-            CAP_POSIX_ACL = 1 << 19, CAP_HANDLE_KILLPRIV = 1 << 20, CAP_CACHE_SYMLINKS = 1 << 23;
+            CAP_POSIX_ACL = 1 << 19, CAP_HANDLE_KILLPRIV = 1 << 20, CAP_CACHE_SYMLINKS = 1 << 23,
+            CAP_NO_OPENDIR_SUPPORT = 1 << 24;
 
     // FUSE_SET_ATTR_* (fuse_lowlevel.h)
     static final int SET_MODE = 1, SET_UID = 1 << 1, SET_GID = 1 << 2, SET_SIZE = 1 << 3, SET_ATIME = 1 << 4,

@@ -13,14 +13,16 @@ import java.util.List;
  * strata.fuse.ll.readdirplus=auto|always|off, strata.fuse.ll.splice=write|read|both|off (write, the default: reads of
  * host files are answered from their descriptor, which libfuse splices into the reply; off, or none: copied),
  * strata.fuse.ll.cacheDirs=true|false (the kernel keeps directory listings across opens),
+ * strata.fuse.ll.noOpendir=true|false (true, the default, with cacheDirs: OPENDIR is answered ENOSYS, so the kernel opens
+ * and closes directories without a round trip, {@link DirListings}),
  * strata.fuse.ll.readerTurns=true|false (one worker reads /dev/fuse at a time, see {@link ReaderTurns}),
  * strata.fuse.ll.passthrough=on (as -o passthrough: FUSE passthrough for every mount of the JVM, {@link Passthrough}),
  * strata.fuse.ll.killprivV2=on|off (on, the default: the server clears suid/sgid as the kernel asks, {@link KillSuidgid};
  * off whenever requests may arrive spliced, unread: splice=read|both).
  */
 record LlConfig(double entryTimeout, double attrTimeout, double negativeTimeout, boolean multiThreaded,
-                int maxThreads, int maxWrite, String readdirplus, String splice, boolean cacheDirs, boolean debug,
-                boolean readerTurns, boolean passthrough, boolean killprivV2) {
+                int maxThreads, int maxWrite, String readdirplus, String splice, boolean cacheDirs, boolean noOpendir,
+                boolean debug, boolean readerTurns, boolean passthrough, boolean killprivV2) {
 
     static final double DEFAULT_TIMEOUT = 86400;
 
@@ -60,7 +62,8 @@ record LlConfig(double entryTimeout, double attrTimeout, double negativeTimeout,
                 Integer.getInteger("strata.fuse.ll.maxThreads", 2), maxWrite,
                 System.getProperty("strata.fuse.ll.readdirplus", "always"),
                 splice,
-                Boolean.parseBoolean(System.getProperty("strata.fuse.ll.cacheDirs", "true")), o.debug(),
+                Boolean.parseBoolean(System.getProperty("strata.fuse.ll.cacheDirs", "true")),
+                Boolean.parseBoolean(System.getProperty("strata.fuse.ll.noOpendir", "true")), o.debug(),
                 Boolean.parseBoolean(System.getProperty("strata.fuse.ll.readerTurns", "true")),
                 o.passthrough() || "on".equals(System.getProperty("strata.fuse.ll.passthrough", "off")),
                 !"off".equals(System.getProperty("strata.fuse.ll.killprivV2", "on"))

@@ -38,6 +38,13 @@ final class LowLevelOps {
     final Nodes nodes;
     private final Handles<OpenFile> files = new Handles<>();
     private final Handles<OpenDir> dirs = new Handles<>();
+    /** Listings of directories the kernel opened by itself (noOpendir). */
+    private final DirListings listings = new DirListings();
+    /**
+     * Set at FUSE_INIT: OPENDIR is answered ENOSYS, so the kernel opens directories itself and caches their listings
+     * ({@link DirListings}); when cfg.cacheDirs() and cfg.noOpendir() and the kernel can (NO_OPENDIR_SUPPORT).
+     */
+    private volatile boolean noOpendir;
     private final ThreadLocal<Scratch> scratch;
     /**
      * Inode numbers and nodes: a removal (unlink, rmdir, rename over) frees a number the host may give to the next new
@@ -256,6 +263,7 @@ final class LowLevelOps {
             }
         }
         conn.putInt(Layout.CONN_WANT, want & capable);
+        noOpendir = cfg.cacheDirs() && cfg.noOpendir() && (capable & Layout.CAP_NO_OPENDIR_SUPPORT) != 0;
         int maxWrite = conn.getInt(Layout.CONN_MAX_WRITE);
         if (Integer.compareUnsigned(cfg.maxWrite(), maxWrite) < 0) conn.putInt(Layout.CONN_MAX_WRITE, cfg.maxWrite());
         conn.putInt(Layout.CONN_TIME_GRAN, 1);
@@ -732,6 +740,7 @@ final class LowLevelOps {
         serve(req, "opendir", () -> {
             Node n = node(ino);
             if (!n.isDir()) throw new FsException(Errno.ENOTDIR);
+            if (noOpendir) throw new FsException(Errno.ENOSYS); // the kernel opens directories itself from now on
             long fh = dirs.add(new OpenDir(n));
             fi.putLong(Layout.FI_FH, fh);
             if (cfg.cacheDirs()) { // the kernel keeps listings; its own changes of a directory drop them (iversion)
@@ -756,29 +765,49 @@ final class LowLevelOps {
     /**
      * readdir and readdirplus: "." and ".." then the union's names, from a listing taken at offset 0 (opendir or
      * rewinddir). With plus, each entry carries its node and attributes (one lookup reference each, but . and ..), so
-     * a walk needs no LOOKUP or GETATTR per entry.
+     * a walk needs no LOOKUP or GETATTR per entry. Without a handle (noOpendir) the offsets name the listing
+     * ({@link DirListings}).
      */
     void readdir(Pointer req, long ino, long size, long off, Pointer fi, boolean plus) {
         serve(req, plus ? "readdirplus" : "readdir", () -> {
-            OpenDir d = dirs.get(fi.getLong(Layout.FI_FH));
-            if (d == null) throw new FsException(Errno.EBADF);
-            String dirPath = nodes.path(d.node);
-            if (off == 0 || d.names == null) {
-                d.listed = dirPath != null && plus ? fs.readdirListed(dirPath) : null;
-                d.names = dirPath == null ? List.of() : d.listed != null ? d.listed.names() : fs.readdir(dirPath);
+            long fh = fi.getLong(Layout.FI_FH);
+            OpenDir d;
+            DirListings.Listing listing = null;
+            long base = 0, first = off;
+            if (fh != 0) {
+                d = dirs.get(fh);
+                if (d == null) throw new FsException(Errno.EBADF);
+                if (off == 0 || d.names == null) list(d, plus);
+                // offsets name the handle too: the kernel's listing cache, which readers of a directory fill together,
+                // must not take one handle's entries as following another's (their listings differ once it changed)
+                base = DirListings.base(fh);
+                first = DirListings.index(off);
+            } else {
+                listing = listings.find(ino, off);
+                if (listing == null) {
+                    OpenDir fresh = new OpenDir(node(ino));
+                    list(fresh, plus);
+                    listing = listings.add(fresh);
+                }
+                d = listing.dir;
+                base = listing.base;
+                first = DirListings.index(off);
             }
+            String dirPath = nodes.path(d.node);
             List<String> names = d.names;
             Scratch s = scratch.get();
             Pointer buf = s.data(size);
             long pos = 0;
             long total = 2L + names.size();
-            for (long i = off; i < total; i++) {
+            if (listing != null && first >= total) listings.done(listing);
+            for (long i = first; i < total; i++) {
                 String name = i == 0 ? "." : i == 1 ? ".." : names.get((int) (i - 2));
                 byte[] nb = name.getBytes(StandardCharsets.UTF_8);
                 long need = plus ? Layout.direntPlusSize(nb.length) : Layout.direntSize(nb.length);
                 if (pos + need > size) break;
                 Pointer cname = s.cstring(nb);
                 if (cname == null) continue;
+                long next = base + i + 1;
                 long r;
                 if (plus) {
                     Node child = null;
@@ -787,6 +816,7 @@ final class LowLevelOps {
                         s.entry.putLong(Layout.E_ATTR + Layout.ST_INO, d.node.ino);
                         s.entry.putInt(Layout.E_ATTR + Layout.ST_MODE, Stat.S_IFDIR);
                     } else {
+                        if (dirPath == null) continue;
                         Stat st;
                         numbers.readLock().lock();
                         try {
@@ -801,7 +831,7 @@ final class LowLevelOps {
                         }
                         Layout.putEntry(s.entry, child.id, st, ids, cfg.attrTimeout(), cfg.entryTimeout());
                     }
-                    r = lib.fuse_add_direntry_plus(req, buf.slice(pos), size - pos, cname, s.entry, i + 1);
+                    r = lib.fuse_add_direntry_plus(req, buf.slice(pos), size - pos, cname, s.entry, next);
                     if (r > size - pos) {
                         if (child != null) nodes.unremember(child);
                         break;
@@ -809,12 +839,19 @@ final class LowLevelOps {
                 } else {
                     s.stat.putLong(Layout.ST_INO, i < 2 ? d.node.ino : UNKNOWN_INO);
                     s.stat.putInt(Layout.ST_MODE, i < 2 ? Stat.S_IFDIR : 0);
-                    r = lib.fuse_add_direntry(req, buf.slice(pos), size - pos, cname, s.stat, i + 1);
+                    r = lib.fuse_add_direntry(req, buf.slice(pos), size - pos, cname, s.stat, next);
                     if (r > size - pos) break;
                 }
                 pos += r;
             }
             lib.fuse_reply_buf(req, buf, pos);
         });
+    }
+
+    /** Takes d's listing (the union's names, and with plus what the listing learned). */
+    private void list(OpenDir d, boolean plus) throws FsException {
+        String dirPath = nodes.path(d.node);
+        d.listed = dirPath != null && plus ? fs.readdirListed(dirPath) : null;
+        d.names = dirPath == null ? List.of() : d.listed != null ? d.listed.names() : fs.readdir(dirPath);
     }
 }

@@ -134,6 +134,79 @@ class LowLevelMountTest extends FuseMountTest {
         assertFalse(Files.exists(dir.resolve("file-with-a-longish-name-7")));
     }
 
+    /**
+     * A reader part way through a large directory continues in the listing it started with while the directory
+     * changes and another reader lists it anew: it sees no name twice and every name that stayed. With the kernel's
+     * listing cache, offsets that were plain indexes made the first reader go on in the second's listing.
+     */
+    @Test
+    void aReaderContinuesItsListingWhileTheDirectoryChangesAndAnotherStartsOver() throws Exception {
+        readerContinuesItsListing();
+    }
+
+    /** The same with OPENDIR answered (handles), as on kernels without NO_OPENDIR_SUPPORT. */
+    @Test
+    void aReaderContinuesItsListingWithDirectoryHandlesToo() throws Exception {
+        remountWith("strata.fuse.ll.noOpendir", "false");
+        readerContinuesItsListing();
+    }
+
+    private void readerContinuesItsListing() throws Exception {
+        Path dir = Files.createDirectory(mnt.resolve("many"));
+        Set<String> all = new HashSet<>();
+        for (int i = 0; i < 2000; i++) {
+            String name = "entry-with-a-rather-long-name-" + i;
+            Files.writeString(dir.resolve(name), "x");
+            all.add(name);
+        }
+        Set<String> seen = new HashSet<>(), removed = new HashSet<>(), added = new HashSet<>();
+        try (java.nio.file.DirectoryStream<Path> a = Files.newDirectoryStream(dir)) {
+            java.util.Iterator<Path> it = a.iterator();
+            for (int k = 0; k < 100; k++) assertTrue(seen.add(it.next().getFileName().toString()));
+            for (String name : all) {
+                if (removed.size() == 300) break;
+                if (seen.contains(name)) continue;
+                Files.delete(dir.resolve(name));
+                removed.add(name);
+            }
+            for (int i = 0; i < 300; i++) {
+                Files.writeString(dir.resolve("added-" + i), "y");
+                added.add("added-" + i);
+            }
+            Set<String> now = new HashSet<>(all);
+            now.removeAll(removed);
+            now.addAll(added);
+            assertEquals(now, new HashSet<>(ls(dir)), "a reader starting over sees the directory as it is");
+            while (it.hasNext()) {
+                String name = it.next().getFileName().toString();
+                assertTrue(seen.add(name), "listed once: " + name);
+            }
+        }
+        Set<String> missing = new HashSet<>(all);
+        missing.removeAll(removed);
+        missing.removeAll(seen);
+        assertEquals(Set.of(), missing, "every name that stayed");
+        Set<String> unknown = new HashSet<>(seen);
+        unknown.removeAll(all);
+        unknown.removeAll(added);
+        assertEquals(Set.of(), unknown);
+    }
+
+    /** Unmounts and mounts again with a system property set while the session starts. */
+    private void remountWith(String property, String value) throws Exception {
+        mount.close();
+        String before = System.getProperty(property);
+        System.setProperty(property, value);
+        try {
+            mount = io.strata.fuse.FuseMount.start(io.strata.core.testing.Unions.open(base, 2, true, ""),
+                    io.strata.core.options.MountOptions.parse(List.of(io.strata.core.testing.Unions.options(base, 2, true, ""))),
+                    mnt, "test");
+        } finally {
+            if (before == null) System.clearProperty(property);
+            else System.setProperty(property, before);
+        }
+    }
+
     @Test
     void childrenFollowARenamedDirectory() throws Exception {
         Files.createDirectories(mnt.resolve("p/q"));
@@ -265,18 +338,26 @@ class LowLevelMountTest extends FuseMountTest {
         assertEquals(List.of("d", "etc", "old", "w0", "w1", "w2"), ls(mnt));
     }
 
+    /** Directories are opened by the kernel itself, and listed again from its cache: no round trip per opendir. */
+    @Test
+    void listingADirectoryAgainSendsNoRequest() throws Exception {
+        Path counts = base.resolve("counts.txt");
+        remountWith("strata.fuse.ll.requestCounts", counts.toString());
+        for (int i = 0; i < 5; i++) assertEquals(List.of("a", "b"), ls(mnt.resolve("d")));
+        Files.writeString(mnt.resolve("d/c"), "c");
+        for (int i = 0; i < 5; i++) assertEquals(List.of("a", "b", "c"), ls(mnt.resolve("d")), "a change shows at once");
+        mount.close();
+        List<String> lines = Files.readAllLines(counts);
+        assertTrue(lines.stream().noneMatch(l -> l.startsWith("RELEASEDIR ")), lines.toString());
+        assertTrue(lines.contains("OPENDIR 1"), "one, answered ENOSYS: " + lines);
+        int listings = lines.stream().filter(l -> l.startsWith("READDIRPLUS ")).mapToInt(l -> Integer.parseInt(l.split(" ")[1])).sum();
+        assertTrue(listings <= 4, "d listed twice (its names, then the end), each time it changed: " + lines);
+    }
+
     @Test
     void countsRequestsByOpcodeWhenAsked() throws Exception {
-        mount.close();
         Path counts = base.resolve("counts.txt");
-        System.setProperty("strata.fuse.ll.requestCounts", counts.toString());
-        try {
-            mount = io.strata.fuse.FuseMount.start(io.strata.core.testing.Unions.open(base, 2, true, ""),
-                    io.strata.core.options.MountOptions.parse(List.of(io.strata.core.testing.Unions.options(base, 2, true, ""))),
-                    mnt, "test");
-        } finally {
-            System.clearProperty("strata.fuse.ll.requestCounts");
-        }
+        remountWith("strata.fuse.ll.requestCounts", counts.toString());
         for (int i = 0; i < 3; i++) Files.writeString(mnt.resolve("new" + i), "x", StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         Files.delete(mnt.resolve("old"));
         assertFalse(Files.exists(counts), "written when the session ends");
