@@ -124,6 +124,7 @@ final class StoreTargets {
             if (!cpu.isEmpty()) sb.append("Server CPU (user + system) during each timed step, median:\n\n").append(cpu).append('\n');
             for (String r : reads.reruns()) sb.append("- taken again: ").append(r).append('\n');
             for (String r : reads.disturbedSamples()) sb.append("- kept, disturbed: ").append(r).append('\n');
+            if (!reads.reruns().isEmpty() || !reads.disturbedSamples().isEmpty()) sb.append('\n');
         }
         List<String> errs = new ArrayList<>();
         if (snapshots != null) errs.addAll(snapshots.series.errorLines());
