@@ -278,16 +278,7 @@ public final class SideBySide {
             sb.append("FUSE server CPU time (user + system, all threads) during each timed step, median:\n\n").append(cpu).append('\n');
         }
         List<String> errs = results.errorLines();
-        if (failure != null || !errs.isEmpty() || !problems.isEmpty()) {
-            sb.append("### Failures and problems\n\n");
-            if (failure != null) sb.append("- run aborted: ").append(failure).append('\n');
-            for (String e : errs) sb.append("- ").append(e).append('\n');
-            for (String p : problems) sb.append("- ").append(p).append('\n');
-            sb.append('\n');
-        }
-        sb.append("### Configuration\n\n");
-        sb.append("- date: ").append(started).append("; run took ").append(String.format(Locale.ROOT, "%.1f", minutes)).append(" min\n");
-        sb.append(environment(loadBefore, scratch));
+        sb.append(failuresAndConfiguration(failure, errs, problems, started, minutes, loadBefore, scratch));
         sb.append("- scale: big file ").append(opts.bigFileBytes >> 20).append(" MiB; walked tree ").append(trees.walkEntries)
                 .append(" entries (2 lowers, every directory in both, 10 of 50 names per directory shadowed); untar ")
                 .append(trees.untarFiles).append(" files of 0–4 KiB; rm -rf ").append(trees.rmEntries).append(" entries; ")
@@ -314,6 +305,23 @@ public final class SideBySide {
     }
 
     /** The machine, its load before and now, the scratch filesystem, java: lines of a report's configuration. */
+    /** The report's failures section (when there are any) and the start of its configuration section. */
+    static String failuresAndConfiguration(Throwable failure, List<String> errs, List<String> problems, String started,
+                                           double minutes, String loadBefore, Path scratch) {
+        StringBuilder sb = new StringBuilder();
+        if (failure != null || !errs.isEmpty() || !problems.isEmpty()) {
+            sb.append("### Failures and problems\n\n");
+            if (failure != null) sb.append("- run aborted: ").append(failure).append('\n');
+            for (String e : errs) sb.append("- ").append(e).append('\n');
+            for (String p : problems) sb.append("- ").append(p).append('\n');
+            sb.append('\n');
+        }
+        sb.append("### Configuration\n\n");
+        sb.append("- date: ").append(started).append("; run took ").append(String.format(Locale.ROOT, "%.1f", minutes)).append(" min\n");
+        sb.append(environment(loadBefore, scratch));
+        return sb.toString();
+    }
+
     static String environment(String loadBefore, java.nio.file.Path scratch) {
         StringBuilder sb = new StringBuilder();
         sb.append("- machine: kernel ").append(Shell.output("uname", "-r")).append(", ")

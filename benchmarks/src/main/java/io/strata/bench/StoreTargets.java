@@ -129,16 +129,7 @@ final class StoreTargets {
         List<String> errs = new ArrayList<>();
         if (snapshots != null) errs.addAll(snapshots.series.errorLines());
         if (reads != null) errs.addAll(reads.errorLines());
-        if (failure != null || !errs.isEmpty() || !problems.isEmpty()) {
-            sb.append("### Failures and problems\n\n");
-            if (failure != null) sb.append("- run aborted: ").append(failure).append('\n');
-            for (String e : errs) sb.append("- ").append(e).append('\n');
-            for (String p : problems) sb.append("- ").append(p).append('\n');
-            sb.append('\n');
-        }
-        sb.append("### Configuration\n\n");
-        sb.append("- date: ").append(started).append("; run took ").append(String.format(Locale.ROOT, "%.1f", minutes)).append(" min\n");
-        sb.append(SideBySide.environment(loadBefore, scratch));
+        sb.append(SideBySide.failuresAndConfiguration(failure, errs, problems, started, minutes, loadBefore, scratch));
         if (snapshots != null) sb.append(snapshots.describe());
         if (partly != null) sb.append(partly.describe());
         for (Union u : unions) {
