@@ -8,6 +8,8 @@
 #   benchmarks/run.sh --only strata --strata-jvm -Dstrata.fuse.threads=single --strata-opts entry_timeout=5
 #   benchmarks/run.sh --scaling lowers     cost vs number of lower layers (1..128), overlayfs/fuse-overlayfs/strata
 #   benchmarks/run.sh --scaling snapshots  cost vs number of snapshots (1..1000), the block store through its daemon
+#   benchmarks/run.sh --store-targets      the block store's targets of issue #4: snapshot create/restore with 0 / 8 MiB /
+#                                          1 GiB changed, random reads of a partly rewritten file vs the overlay upper
 #   benchmarks/run.sh --fresh-fs ...       scratch on a new journaled ext4 (a loop device, direct I/O) made for the run
 #   benchmarks/run.sh --help               every option
 # --fresh-fs[=GIB] (default 64, a sparse image: a full five-column run at 1 GiB writes ~55 GiB into it): this

@@ -29,6 +29,10 @@ final class BenchOptions {
               --scaling MODE         a scaling run instead (benchmarks/README.md): 'lowers' = cost vs number of lower
                                      layers on overlayfs, fuse-overlayfs, strata; 'snapshots' = cost vs number of
                                      snapshots of the block store through the daemon's mount
+              --store-targets        the block store's targets of issue #4 instead (benchmarks/README.md): snapshot
+                                     create and restore over the daemon's socket with 0 / 8 MiB / 1 GiB changed
+                                     (quick: 0 / 8 / 64 MiB), and 4 KiB random reads of a partly rewritten file,
+                                     store vs overlay-format upper, cold and warm
               --layers LIST          --scaling lowers: numbers of lower layers (default 1,8,32,64,128; quick 1,8,128)
               --depths LIST          --scaling snapshots: snapshots below the read file (default 1,10,100,1000;
                                      quick 1,10,100)
@@ -62,6 +66,7 @@ final class BenchOptions {
     String cliJvm = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto";
     Set<String> workloads; // null = all
     String scaling; // null: the side-by-side run
+    boolean storeTargets; // the block store's targets instead of the side-by-side run
     Path profileDir; // scaling runs: JFR of the Strata servers at the largest N
     List<Integer> layers = List.of(1, 8, 32, 64, 128);
     List<Integer> depths = List.of(1, 10, 100, 1000);
@@ -109,6 +114,7 @@ final class BenchOptions {
                     if (!List.of("lowers", "snapshots").contains(o.scaling))
                         throw new IllegalArgumentException("--scaling: lowers or snapshots, not " + o.scaling);
                 }
+                case "--store-targets" -> o.storeTargets = true;
                 case "--layers" -> { o.layers = ints(value(args, ++i, a)); layersSet = true; }
                 case "--depths" -> { o.depths = ints(value(args, ++i, a)); depthsSet = true; }
                 case "--profile-dir" -> o.profileDir = Path.of(value(args, ++i, a));
@@ -133,6 +139,7 @@ final class BenchOptions {
             if (!layersSet) o.layers = List.of(1, 8, 128);
             if (!depthsSet) o.depths = List.of(1, 10, 100);
         }
+        if (o.storeTargets && o.scaling != null) throw new IllegalArgumentException("--store-targets and --scaling exclude each other");
         if (o.layers.stream().anyMatch(n -> n < 1 || n > 500)) throw new IllegalArgumentException("--layers: 1 to 500 each");
         if (o.depths.stream().anyMatch(n -> n < 1)) throw new IllegalArgumentException("--depths: 1 or more each");
         if (o.reps < 1) throw new IllegalArgumentException("--reps must be >= 1");

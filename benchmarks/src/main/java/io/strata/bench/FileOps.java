@@ -130,6 +130,54 @@ final class FileOps {
         return s;
     }
 
+    /**
+     * Rewrites pages random 4 KiB pages of an offset-tagged file in place (pwrite(2), no fsync): each rewritten page
+     * still begins with its offset (so {@link #randomRead} can check it), then generation, then random bytes.
+     */
+    static void rewritePages(Path file, long fileBytes, int pages, long seed, long generation) throws IOException {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        ByteBuffer page = ByteBuffer.allocateDirect(LowerTrees.BLOCK);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            for (int k = 0; k < pages; k++) {
+                long off = rnd.nextLong(fileBytes / LowerTrees.BLOCK) * LowerTrees.BLOCK;
+                page.clear();
+                while (page.hasRemaining()) page.putLong(rnd.nextLong());
+                page.putLong(0, off).putLong(8, generation).flip();
+                while (page.hasRemaining()) ch.write(page, off + page.position());
+            }
+        }
+    }
+
+    /**
+     * Overwrites the first bytes of an existing file in place with 1 MiB write(2) calls from offset 0, no fsync; every
+     * 4 KiB block begins with its offset, then generation ({@link #generationAt0} reads it back). Returns the seconds.
+     */
+    static double overwrite(Path file, long bytes, long generation) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
+        SplittableRandom rnd = new SplittableRandom(generation);
+        while (buf.hasRemaining()) buf.putLong(rnd.nextLong());
+        long t0 = System.nanoTime();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            for (long off = 0; off < bytes; off += CHUNK) {
+                buf.clear();
+                for (int b = 0; b < CHUNK; b += LowerTrees.BLOCK) buf.putLong(b, off + b).putLong(b + 8, generation);
+                buf.limit((int) Math.min(CHUNK, bytes - off));
+                while (buf.hasRemaining()) ch.write(buf, off + buf.position());
+            }
+        }
+        return since(t0);
+    }
+
+    /** The generation {@link #overwrite} wrote into the block at offset 0 (which must begin with offset 0). */
+    static long generationAt0(Path file) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(16);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (b.hasRemaining()) if (ch.read(b, b.position()) < 0) throw new IOException(file + ": shorter than 16 bytes");
+        }
+        if (b.getLong(0) != 0) throw new IOException(file + ": block 0 does not begin with its offset: " + b.getLong(0));
+        return b.getLong(8);
+    }
+
     /** open(O_WRONLY), pwrite one byte at offset 0 (with fsync: fsync(2)), close: the whole copy-up, end to end. */
     static double copyUpOneByte(Path file, long expectedBytes, boolean fsync) throws IOException {
         long t0 = System.nanoTime();

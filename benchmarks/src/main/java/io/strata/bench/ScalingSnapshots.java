@@ -1,10 +1,6 @@
 package io.strata.bench;
 
 import java.io.IOException;
-import java.lang.reflect.Method;
-import java.net.URL;
-import java.net.URLClassLoader;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +9,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * Cost against the number of snapshots below a file, for the block store through the store daemon's mount. One
@@ -26,7 +21,6 @@ final class ScalingSnapshots implements Scaling.Mode {
     static final Series.Metric CREATE_METRIC = new Series.Metric("snapshot-create",
             "snapshot create: one `strata snapshot create`, N deep");
     private static final String FILE = "file.bin";
-    private static final int PAGE = LowerTrees.BLOCK;
 
     private final BenchOptions opts;
     private final Path scratch, store, jar;
@@ -92,18 +86,8 @@ final class ScalingSnapshots implements Scaling.Mode {
 
     /** Rewrites pagesPerSnapshot random pages of the file; every page still starts with its offset. */
     private void rewrite(Path file, int generation) throws IOException {
-        SplittableRandom rnd = new SplittableRandom(1000L + generation);
-        ByteBuffer page = ByteBuffer.allocateDirect(PAGE);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            for (int k = 0; k < pagesPerSnapshot; k++) {
-                long off = rnd.nextLong(fileBytes / PAGE) * PAGE;
-                page.clear();
-                while (page.hasRemaining()) page.putLong(rnd.nextLong());
-                page.putLong(0, off).putLong(8, generation).flip();
-                while (page.hasRemaining()) ch.write(page, off + page.position());
-            }
-        } // no fsync: a FUSE write reaches the daemon before write(2) returns, and the snapshot's batch is synced
-
+        // no fsync: a FUSE write reaches the daemon before write(2) returns, and the snapshot's batch is synced
+        FileOps.rewritePages(file, fileBytes, pagesPerSnapshot, 1000L + generation, generation);
     }
 
     @Override
@@ -157,31 +141,5 @@ final class ScalingSnapshots implements Scaling.Mode {
                 + "untimed just before, then unmount and mount (the kernel's page cache of the file is gone, the daemon's "
                 + "caches are not); reads are 4 KiB pread(2) / 1 MiB read(2) from Java, each block checked against its offset; "
                 + "server CPU = the daemon's; repetitions rotate the order of N\n";
-    }
-
-    /** The CLI's own client of the store daemon ({@code io.strata.store.daemon.StoreClient}), loaded from the jar. */
-    private static final class DaemonClient implements AutoCloseable {
-        private final URLClassLoader loader;
-        private final Object client;
-        private final Method call;
-
-        DaemonClient(Path jar, Path store) throws Exception {
-            loader = new URLClassLoader(new URL[]{jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
-            Class<?> root = loader.loadClass("io.strata.store.daemon.StoreRoot");
-            Class<?> clientClass = loader.loadClass("io.strata.store.daemon.StoreClient");
-            client = clientClass.getConstructor(root).newInstance(root.getConstructor(Path.class).newInstance(store));
-            call = clientClass.getMethod("call", List.class);
-        }
-
-        void call(String... args) throws Exception {
-            Object response = call.invoke(client, List.of(args));
-            if (!(boolean) response.getClass().getMethod("ok").invoke(response))
-                throw new IOException(String.join(" ", args) + ": " + response.getClass().getMethod("message").invoke(response));
-        }
-
-        @Override
-        public void close() throws IOException {
-            loader.close();
-        }
     }
 }

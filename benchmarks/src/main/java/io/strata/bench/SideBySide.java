@@ -65,6 +65,12 @@ public final class SideBySide {
                 System.exit(2);
             }
         }
+        if (opts.storeTargets) {
+            StoreTargets targets = new StoreTargets(opts, scratch);
+            Runtime.getRuntime().addShutdownHook(new Thread(targets::cleanup, "bench-cleanup"));
+            System.exit(targets.run());
+            return;
+        }
         if (opts.scaling != null) {
             Scaling scaling = new Scaling(opts, scratch);
             Runtime.getRuntime().addShutdownHook(new Thread(scaling::cleanup, "bench-cleanup"));
@@ -124,7 +130,10 @@ public final class SideBySide {
         }
     }
 
-    /** Prints the report and writes it, the JSON beside it (same name, .json) and the chart; false if it could not. */
+    /**
+     * Prints the report and writes it, the JSON beside it (same name, .json) and the chart (chart null: none); false if
+     * it could not.
+     */
     static boolean write(Path out, String report, String json, Path chart, String svg, double minutes) {
         System.out.println(report);
         Path jsonFile = sibling(out, ".json");
@@ -132,8 +141,8 @@ public final class SideBySide {
             Files.createDirectories(out.getParent());
             Files.writeString(out, report);
             Files.writeString(jsonFile, json);
-            Files.writeString(chart, svg);
-            log("wrote %s, %s, %s (%.1f min)", out, jsonFile.getFileName(), chart.getFileName(), minutes);
+            if (chart != null) Files.writeString(chart, svg);
+            log("wrote %s, %s%s (%.1f min)", out, jsonFile.getFileName(), chart == null ? "" : ", " + chart.getFileName(), minutes);
             return true;
         } catch (IOException e) {
             log("cannot write %s: %s", out, e);
@@ -147,7 +156,7 @@ public final class SideBySide {
         return markdown.resolveSibling((name.endsWith(".md") ? name.substring(0, name.length() - 3) : name) + suffix);
     }
 
-    private static <T> List<T> rotated(List<T> xs, int by) {
+    static <T> List<T> rotated(List<T> xs, int by) {
         List<T> r = new ArrayList<>(xs);
         java.util.Collections.rotate(r, -(by % xs.size()));
         return r;
@@ -173,6 +182,14 @@ public final class SideBySide {
     }
 
     private void measure(int rep, int round, Workloads.Workload w, Union u) {
+        measure(results, problems, rep, round, w, u);
+    }
+
+    /**
+     * One sample of w on u into results (a rerun, a disturbed sample, a failure noted there); after a failure u is
+     * mounted again, so that a server that died does not take the following workloads with it.
+     */
+    static void measure(Results results, List<String> problems, int rep, int round, Workloads.Workload w, Union u) {
         try {
             Workloads.Sample s = Workloads.measure(w, u, rep, why -> {
                 results.rerun(w.id(), u.label, round, why);
@@ -185,7 +202,7 @@ public final class SideBySide {
             String msg = t.getClass().getSimpleName() + ": " + t.getMessage();
             results.error(w.id(), u.label, msg);
             log("rep %d %s on %s FAILED: %s", rep + 1, w.id(), u.label, msg);
-            try { // a server that died must not take the following workloads with it
+            try {
                 problems.addAll(u.unmount());
                 u.mount();
             } catch (Throwable again) {
@@ -261,16 +278,7 @@ public final class SideBySide {
             sb.append("FUSE server CPU time (user + system, all threads) during each timed step, median:\n\n").append(cpu).append('\n');
         }
         List<String> errs = results.errorLines();
-        if (failure != null || !errs.isEmpty() || !problems.isEmpty()) {
-            sb.append("### Failures and problems\n\n");
-            if (failure != null) sb.append("- run aborted: ").append(failure).append('\n');
-            for (String e : errs) sb.append("- ").append(e).append('\n');
-            for (String p : problems) sb.append("- ").append(p).append('\n');
-            sb.append('\n');
-        }
-        sb.append("### Configuration\n\n");
-        sb.append("- date: ").append(started).append("; run took ").append(String.format(Locale.ROOT, "%.1f", minutes)).append(" min\n");
-        sb.append(environment(loadBefore, scratch));
+        sb.append(failuresAndConfiguration(failure, errs, problems, started, minutes, loadBefore, scratch));
         sb.append("- scale: big file ").append(opts.bigFileBytes >> 20).append(" MiB; walked tree ").append(trees.walkEntries)
                 .append(" entries (2 lowers, every directory in both, 10 of 50 names per directory shadowed); untar ")
                 .append(trees.untarFiles).append(" files of 0–4 KiB; rm -rf ").append(trees.rmEntries).append(" entries; ")
@@ -297,6 +305,23 @@ public final class SideBySide {
     }
 
     /** The machine, its load before and now, the scratch filesystem, java: lines of a report's configuration. */
+    /** The report's failures section (when there are any) and the start of its configuration section. */
+    static String failuresAndConfiguration(Throwable failure, List<String> errs, List<String> problems, String started,
+                                           double minutes, String loadBefore, Path scratch) {
+        StringBuilder sb = new StringBuilder();
+        if (failure != null || !errs.isEmpty() || !problems.isEmpty()) {
+            sb.append("### Failures and problems\n\n");
+            if (failure != null) sb.append("- run aborted: ").append(failure).append('\n');
+            for (String e : errs) sb.append("- ").append(e).append('\n');
+            for (String p : problems) sb.append("- ").append(p).append('\n');
+            sb.append('\n');
+        }
+        sb.append("### Configuration\n\n");
+        sb.append("- date: ").append(started).append("; run took ").append(String.format(Locale.ROOT, "%.1f", minutes)).append(" min\n");
+        sb.append(environment(loadBefore, scratch));
+        return sb.toString();
+    }
+
     static String environment(String loadBefore, java.nio.file.Path scratch) {
         StringBuilder sb = new StringBuilder();
         sb.append("- machine: kernel ").append(Shell.output("uname", "-r")).append(", ")
