@@ -60,7 +60,13 @@ public final class DaemonMounts implements ContainerMounts {
             throw new FsException(Errno.EBUSY, "a Strata union is already mounted at " + mp);
         Records.Container c = store.container(container);
         List<String> lowers = c.lowerdirs().isEmpty() ? List.of() : Arrays.asList(c.lowerdirs().split(":"));
-        BlockLayer layer = snapshot == null ? store.openLayer(container) : store.openSnapshot(container, snapshot);
+        BlockLayer layer;
+        try {
+            layer = open(store, container, snapshot);
+        } catch (FsException e) { // the container's last mount may be unmounted and not yet let go of its layer
+            if (e.errno() != Errno.EBUSY || !settle(io.strata.store.daemon.ContainerMounts.SETTLE_MILLIS)) throw e;
+            layer = open(store, container, snapshot);
+        }
         try {
             UnionFs fs = snapshot == null ? BlockUnion.open(layer, storeDir, lowers, true)
                     : BlockUnion.openReadOnly(layer, storeDir, lowers);
@@ -77,6 +83,27 @@ public final class DaemonMounts implements ContainerMounts {
             layer.close();
             throw e instanceof FsException f ? f : new FsException(Errno.EIO, "mount " + container + ": " + e.getMessage());
         }
+    }
+
+    private static BlockLayer open(BlockStore store, String container, String snapshot) throws FsException {
+        return snapshot == null ? store.openLayer(container) : store.openSnapshot(container, snapshot);
+    }
+
+    @Override
+    public synchronized boolean settle(long millis) {
+        int before = detached.size() + live.size();
+        reap();
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        while (detached.stream().anyMatch(l -> !MountTable.isMounted(l.fuse().mountPoint())) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            reap();
+        }
+        return detached.size() + live.size() < before;
     }
 
     @Override

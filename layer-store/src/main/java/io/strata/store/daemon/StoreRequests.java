@@ -58,17 +58,20 @@ final class StoreRequests {
             }
             case "snapshot-restore" -> {
                 need(a, 3);
-                store.restore(a.get(1), a.get(2));
+                onceSettled(() -> {
+                    store.restore(a.get(1), a.get(2));
+                    return null;
+                });
             }
             case "snapshot-rm" -> {
                 need(a, 3);
-                report(out, store.removeSnapshot(a.get(1), a.get(2)));
+                report(out, onceSettled(() -> store.removeSnapshot(a.get(1), a.get(2))));
             }
             case "rm" -> {
                 need(a, 2);
                 store.container(a.get(1)); // ENOENT before anything else
                 runs.remove(a.get(1));
-                report(out, store.removeContainer(a.get(1)));
+                report(out, onceSettled(() -> store.removeContainer(a.get(1))));
             }
             case "gc" -> report(out, store.gc());
             case "mount" -> {
@@ -101,6 +104,20 @@ final class StoreRequests {
             default -> throw new FsException(Errno.EINVAL, "unknown request '" + a.get(0) + "'");
         }
         return out;
+    }
+
+    interface StoreCall<T> {
+        T call() throws FsException;
+    }
+
+    /** Runs c; refused as busy, once more after the mounts that are gone have let go of their layers. */
+    private <T> T onceSettled(StoreCall<T> c) throws FsException {
+        try {
+            return c.call();
+        } catch (FsException e) {
+            if (e.errno() != Errno.EBUSY || !mounts.settle(ContainerMounts.SETTLE_MILLIS)) throw e;
+            return c.call();
+        }
     }
 
     private static void report(List<String> out, Collector.Report r) {
