@@ -15,12 +15,16 @@ import java.util.Map;
  * FOPEN_CACHE_DIR | FOPEN_KEEP_CACHE: a walk of a cached tree sends nothing per directory) READDIR comes without a
  * handle, and the listings are kept here: one is taken at offset 0, a reader at another offset continues the
  * listing it began, whatever other readers started since (readdir stays stable while entries are added or removed,
- * as with a handle). A listing is dropped once its end was read; abandoned ones after the newest {@link #KEPT}. An
- * offset whose listing is gone (dropped, or a seekdir to a made-up value) continues at its index in a new listing.
+ * as with a handle). A listing is dropped once its end was read; abandoned ones beyond {@link #KEPT} listings or
+ * {@link #NAMES_KEPT} names, least recently read first. An offset whose listing is gone (dropped, or a seekdir to a
+ * made-up value) continues at its index in a new listing.
  */
 final class DirListings {
-    /** Abandoned listings kept (a reader that closed a directory before its end never says so). */
-    static final int KEPT = 128;
+    /**
+     * Abandoned listings kept (a reader that closed a directory before its end never says so: `ls | head`, a check
+     * for emptiness): the newest KEPT, of NAMES_KEPT names in all at most (the newest is kept whatever its size).
+     */
+    static final int KEPT = 128, NAMES_KEPT = 200_000;
     private static final int INDEX_BITS = 32;
     private static final long INDEX_MASK = (1L << INDEX_BITS) - 1;
 
@@ -36,13 +40,10 @@ final class DirListings {
         }
     }
 
-    private final Map<Integer, Listing> listings = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Integer, Listing> eldest) {
-            return size() > KEPT;
-        }
-    };
+    /** By serial, least recently read first. */
+    private final Map<Integer, Listing> listings = new LinkedHashMap<>(16, 0.75f, true);
     private int lastSerial;
+    private long names;
 
     /**
      * The listing an offset of the directory with node id nodeId continues, or null when a new one must be taken
@@ -59,16 +60,26 @@ final class DirListings {
         lastSerial = lastSerial == Integer.MAX_VALUE ? 1 : lastSerial + 1; // 31 bits: offsets stay positive
         Listing l = new Listing(dir, base(lastSerial));
         listings.put(lastSerial, l);
+        names += l.dir.names.size();
+        for (var it = listings.values().iterator(); (listings.size() > KEPT || names > NAMES_KEPT) && listings.size() > 1; ) {
+            names -= it.next().dir.names.size();
+            it.remove();
+        }
         return l;
     }
 
     /** Its end was read: nobody continues it (a later offset of it gets a new listing). */
     synchronized void done(Listing l) {
-        listings.remove(serial(l.base));
+        if (listings.remove(serial(l.base)) != null) names -= l.dir.names.size();
     }
 
     synchronized int size() {
         return listings.size();
+    }
+
+    /** The names the kept listings hold. */
+    synchronized long names() {
+        return names;
     }
 
     /** serial &lt;&lt; 32: the part of every offset that names listing serial (31 bits, so offsets stay positive). */
