@@ -58,6 +58,7 @@ public final class BlockStore implements AutoCloseable {
         this.map = new BlockMap(db, origins == null ? hostOrigins : origins);
         this.collector = new Collector(db, catalog);
         collector.dropUnreferenced(); // finishes a removal or restore that a crash interrupted between its batches
+        collector.sweepPages(collector.sweepable()); // and page directories a crash left, with the trash's leftovers
     }
 
     /** Opens the store at dir (its RocksDB directory), creating an empty one when there is none. */

@@ -130,7 +130,7 @@ public final class Collector {
             t.commit(true);
         }
         catalog.removeGen(gen);
-        db.pages().dropGen(gen); // after the keys: a crash in between leaves a directory that gc's sweep deletes
+        db.pages().dropGen(gen); // after the keys: a crash in between leaves a directory that the next open sweeps
         synchronized (droppedRanges) {
             droppedRanges.add(Keys.genPrefix(gen));
         }
@@ -194,7 +194,10 @@ public final class Collector {
         t.afterCommit(() -> Unit.runs(mask, (p, q) -> db.pages().punch(gen, ino, at + (long) p * Unit.PAGE, (long) (q + 1 - p) * Unit.PAGE)));
     }
 
-    /** Settles the page files too: drops the directories of generations dropped before s (their drop was cut short). */
+    /**
+     * Settles the page files too: drops the directories of generations dropped before s (their drop was cut short)
+     * and has the trash emptied in the background.
+     */
     public int sweepPages(Sweep s) throws FsException {
         return db.pages().sweep(g -> g < s.below() && !s.live().contains(g));
     }
