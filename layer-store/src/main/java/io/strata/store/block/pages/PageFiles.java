@@ -201,6 +201,17 @@ public final class PageFiles implements AutoCloseable {
     }
 
     /**
+     * Stops syncing gen's files written since their last sync: gen is about to be dropped (a restore or rm discards a
+     * container's head), and fdatasync of bytes no key will reference only makes the request wait for the disk.
+     * Returns the call that puts the marks back, for a drop that does not happen.
+     */
+    public Runnable skipSync(long gen) {
+        List<Key> skipped = dirty.stream().filter(k -> k.gen == gen).toList();
+        dirty.removeAll(skipped);
+        return () -> dirty.addAll(skipped);
+    }
+
+    /**
      * Drops the directories of generations that gone says no longer exist (a crash between a drop and its rename) and
      * has the trash emptied (what a crash or a close left there).
      */
