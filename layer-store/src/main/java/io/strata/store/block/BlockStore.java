@@ -58,6 +58,7 @@ public final class BlockStore implements AutoCloseable {
         this.map = new BlockMap(db, origins == null ? hostOrigins : origins);
         this.collector = new Collector(db, catalog);
         collector.dropUnreferenced(); // finishes a removal or restore that a crash interrupted between its batches
+        collector.sweepPages(collector.sweepable()); // and page directories a crash left, with the trash's leftovers
     }
 
     /** Opens the store at dir (its RocksDB directory), creating an empty one when there is none. */
@@ -152,10 +153,14 @@ public final class BlockStore implements AutoCloseable {
         if (h != null && h.writers() > 0) throw new FsException(Errno.EBUSY, "container " + name + " is in use");
         List<Records.Snapshot> snaps = catalog.snapshots(name);
         for (Records.Snapshot s : snaps) checkNoViews(name, s);
+        Runnable unskip = db.pages().skipSync(c.head()); // the head is dropped below
         try (Txn t = new Txn(db)) {
             t.delete(db.catalog, io.strata.store.block.keys.Keys.container(name));
             for (Records.Snapshot s : snaps) t.delete(db.catalog, io.strata.store.block.keys.Keys.snapshot(name, s.name()));
             t.commit(true);
+        } catch (FsException | RuntimeException e) {
+            unskip.run();
+            throw e;
         }
         catalog.removeContainer(name);
         for (Records.Snapshot s : snaps) catalog.removeSnapshot(name, s.name());
@@ -266,6 +271,7 @@ public final class BlockStore implements AutoCloseable {
         Head h = heads.get(container);
         if (h != null && h.writers() > 0) throw new FsException(Errno.EBUSY, "container " + container + " is in use");
         Records.Container moved;
+        Runnable unskip = db.pages().skipSync(c.head()); // the head is dropped below
         try (Txn t = new Txn(db)) {
             long next = catalog.allocateGen(t);
             Records.Gen g = new Records.Gen(next, s.gen(), false);
@@ -275,6 +281,9 @@ public final class BlockStore implements AutoCloseable {
             t.commit(true);
             catalog.putGen(g);
             catalog.putContainer(moved);
+        } catch (FsException | RuntimeException e) {
+            unskip.run();
+            throw e;
         }
         if (h != null) {
             h.lock.lock();

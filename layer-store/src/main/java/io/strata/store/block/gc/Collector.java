@@ -25,7 +25,8 @@ import java.util.Set;
  * generation and per key, never by refcounts:
  * <ul>
  *   <li>a generation that no container head, snapshot or child generation needs is <b>dropped</b>: one DeleteRange
- *       per family (O(1) whatever it holds), then its parent is looked at again;
+ *       per family and one rename of its page directory into the trash (O(1) whatever it holds; the trash is emptied
+ *       in the background), then its parent is looked at again;
  *   <li>an unnamed generation with exactly one child (a snapshot was removed) is <b>pruned</b>: its keys that the
  *       child overwrote, deleted, or made unreachable (inode gone in the child) are deleted — proportional to what
  *       the generation holds; if nothing is left it is spliced out of the chain;
@@ -127,10 +128,10 @@ public final class Collector {
             byte[] lo = Keys.genPrefix(gen), hi = Keys.genPrefix(gen + 1);
             for (ColumnFamilyHandle cf : List.of(db.inodes, db.dirents, db.blocks, db.counters)) t.deleteRange(cf, lo, hi);
             t.delete(db.gens, Keys.u64(gen));
-            t.commit(true);
+            t.commit(false); // not synced: what made gen unreferenced was, and the next open redoes a drop a crash lost
         }
         catalog.removeGen(gen);
-        db.pages().dropGen(gen); // after the keys: a crash in between leaves a directory that gc's sweep deletes
+        db.pages().dropGen(gen); // after the keys: a crash in between leaves a directory that the next open sweeps
         synchronized (droppedRanges) {
             droppedRanges.add(Keys.genPrefix(gen));
         }
@@ -194,7 +195,10 @@ public final class Collector {
         t.afterCommit(() -> Unit.runs(mask, (p, q) -> db.pages().punch(gen, ino, at + (long) p * Unit.PAGE, (long) (q + 1 - p) * Unit.PAGE)));
     }
 
-    /** Settles the page files too: drops the directories of generations dropped before s (their drop was cut short). */
+    /**
+     * Settles the page files too: drops the directories of generations dropped before s (their drop was cut short)
+     * and has the trash emptied in the background.
+     */
     public int sweepPages(Sweep s) throws FsException {
         return db.pages().sweep(g -> g < s.below() && !s.live().contains(g));
     }

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -29,7 +28,8 @@ import java.util.stream.Stream;
  * <p>Only the head generation's files are written, and only under the head's lock, before the batch whose header
  * describes the bytes is committed; a frozen generation's files are never written again (except holes punched for
  * pages a prune deleted). Writes are not synced: {@link #sync} (fsync of one inode) and {@link #syncAll} (before
- * the WAL is synced for a synced batch) make them durable, new files' directory entries included.
+ * the WAL is synced for a synced batch) make them durable, new files' directory entries included. A dropped
+ * generation's directory is renamed into the {@link Trash}, whose thread deletes it after the request.
  *
  * <p>Open files are cached (at most {@link #MAX_OPEN} descriptors, least recently used closed first); a descriptor is
  * closed only when no call is using it, so a number is never reused under a running pread.
@@ -51,6 +51,7 @@ public final class PageFiles implements AutoCloseable {
     /** Files written since their last sync; directories whose new entries are not synced yet. */
     private final Set<Key> dirty = ConcurrentHashMap.newKeySet();
     private final Set<Path> newEntries = ConcurrentHashMap.newKeySet();
+    private final Trash trash;
 
     private record Key(long gen, long ino) {
     }
@@ -74,6 +75,7 @@ public final class PageFiles implements AutoCloseable {
     public PageFiles(Path dir, long from) {
         this.dir = dir;
         this.from = from;
+        this.trash = new Trash(dir.resolve("trash"));
     }
 
     /** Does the unit that starts at this file offset keep its bytes here? */
@@ -83,6 +85,11 @@ public final class PageFiles implements AutoCloseable {
 
     public Path dir() {
         return dir;
+    }
+
+    /** Where dropped generations' directories wait for their deletion. */
+    public Trash trash() {
+        return trash;
     }
 
     Path genDir(long gen) {
@@ -181,23 +188,35 @@ public final class PageFiles implements AutoCloseable {
         }
     }
 
-    /** Removes gen's directory (the generation is dropped or spliced out: none of its keys is left). */
+    /**
+     * Removes gen's directory (the generation is dropped or spliced out: none of its keys is left) from its place at
+     * once; its files are deleted in the background ({@link Trash}).
+     */
     public void dropGen(long gen) throws FsException {
         evict(k -> k.gen == gen);
         dirty.removeIf(k -> k.gen == gen);
         Path d = genDir(gen);
         newEntries.remove(d);
-        try (Stream<Path> s = Files.walk(d)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (NoSuchFileException e) {
-            // dropped before (a gc after a crash): nothing to do
-        } catch (IOException e) {
-            throw new FsException(Errno.EIO, "delete " + d + ": " + e.getMessage());
-        }
+        trash.put(d, Long.toString(gen)); // false: dropped before (a gc after a crash), nothing to do
     }
 
-    /** Drops the directories of generations that gone says no longer exist (a crash between a drop and its delete). */
+    /**
+     * Stops syncing gen's files written since their last sync: gen is about to be dropped (a restore or rm discards a
+     * container's head), and fdatasync of bytes no key will reference only makes the request wait for the disk.
+     * Returns the call that puts the marks back, for a drop that does not happen.
+     */
+    public Runnable skipSync(long gen) {
+        List<Key> skipped = dirty.stream().filter(k -> k.gen == gen).toList();
+        dirty.removeAll(skipped);
+        return () -> dirty.addAll(skipped);
+    }
+
+    /**
+     * Drops the directories of generations that gone says no longer exist (a crash between a drop and its rename) and
+     * has the trash emptied (what a crash or a close left there).
+     */
     public int sweep(LongPredicate gone) throws FsException {
+        if (Files.isDirectory(trash.dir())) trash.wake();
         List<Path> dirs;
         try (Stream<Path> s = Files.list(dir)) {
             dirs = s.toList();
@@ -357,7 +376,7 @@ public final class PageFiles implements AutoCloseable {
     public Set<Long> gens() throws FsException {
         Set<Long> out = new HashSet<>();
         try (Stream<Path> s = Files.list(dir)) {
-            for (Path d : s.toList()) out.add(Long.parseLong(d.getFileName().toString()));
+            for (Path d : s.toList()) if (!d.equals(trash.dir())) out.add(Long.parseLong(d.getFileName().toString()));
         } catch (NoSuchFileException e) {
             return out;
         } catch (IOException e) {
@@ -368,6 +387,7 @@ public final class PageFiles implements AutoCloseable {
 
     @Override
     public void close() {
+        trash.close();
         evict(k -> true);
     }
 }
