@@ -61,7 +61,6 @@ public final class BlockMap {
             return count;
         }
         int done = 0;
-        Gather gather = new Gather(pages, origins, buf);
         try (Versions versions = new Versions(db)) {
             while (done < count) {
                 long pos = off + done;
@@ -75,24 +74,23 @@ public final class BlockMap {
                         need = 0; // every page cleared: zeros
                         break;
                     }
-                    copyPresent(chain.gen(versions.depth()), n.ino, u, v, need, in, buf, bo + done, take, gather);
+                    copyPresent(chain.gen(versions.depth()), n.ino, u, v, need, in, buf, bo + done, take);
                     need &= ~Unit.coveredOf(v, unit);
                 }
-                if (need != 0 && n.origin != null && pos < n.originLimit) fromOrigin(n, u, in, take, need, bo + done, gather);
+                if (need != 0 && n.origin != null && pos < n.originLimit) fromOrigin(n, u, in, take, need, buf, bo + done);
                 done += take;
             }
         }
-        gather.flush();
         return count;
     }
 
-    /** Fills the pages of mask within [in, in+take) of unit u from the origin through g (into its buffer at `at`). */
-    private void fromOrigin(Inode n, long u, int in, int take, long mask, int at, Gather g) throws FsException {
+    /** Fills the pages of mask within [in, in+take) of unit u from the origin, runs of pages at once. */
+    private void fromOrigin(Inode n, long u, int in, int take, long mask, byte[] buf, int at) throws FsException {
         int end = in + take;
         Unit.runs(mask, (p, q) -> {
             int from = Math.max(in, p * Unit.PAGE), to = Math.min(end, (q + 1) * Unit.PAGE);
             long limit = Math.min(to, n.originLimit - u * unit);
-            if (limit > from) g.origin(n.origin, u * unit + from, at + (from - in), (int) (limit - from));
+            if (limit > from) origins.pread(n.origin, u * unit + from, buf, at + (from - in), (int) (limit - from));
         });
     }
 
@@ -104,11 +102,8 @@ public final class BlockMap {
             for (versions.of(chain, n, u, from); versions.next(); ) {
                 byte[] v = versions.value();
                 if ((Unit.coveredOf(v, unit) & bit) == 0) continue;
-                if ((Unit.presentOf(v) & bit) != 0) {
-                    Gather g = new Gather(pages, origins, img);
-                    copyPresent(chain.gen(versions.depth()), n.ino, u, v, bit, p * Unit.PAGE, img, p * Unit.PAGE, Unit.PAGE, g);
-                    g.flush();
-                }
+                if ((Unit.presentOf(v) & bit) != 0)
+                    copyPresent(chain.gen(versions.depth()), n.ino, u, v, bit, p * Unit.PAGE, img, p * Unit.PAGE, Unit.PAGE);
                 return;
             }
         }
@@ -120,10 +115,10 @@ public final class BlockMap {
 
     /**
      * {@link Unit#copyPresent} for a value of generation gen, inline or paged (then read from gen's page file of
-     * ino through g, whose buffer is dst: one pread per run of present pages, merged with adjacent ones).
+     * ino: one pread per run of present pages).
      */
-    private void copyPresent(long gen, long ino, long u, byte[] v, long mask, int in, byte[] dst, int dstOff, int len,
-                             Gather g) throws FsException {
+    private void copyPresent(long gen, long ino, long u, byte[] v, long mask, int in, byte[] dst, int dstOff, int len)
+            throws FsException {
         if (!Unit.isPaged(v)) {
             Unit.copyPresent(v, mask, in, dst, dstOff, len);
             return;
@@ -131,7 +126,7 @@ public final class BlockMap {
         int end = in + len;
         Unit.runs(Unit.presentOf(v) & mask, (p, q) -> {
             int from = Math.max(in, p * Unit.PAGE), to = Math.min(end, (q + 1) * Unit.PAGE);
-            if (to > from) g.page(gen, ino, u * unit + from, dstOff + (from - in), to - from);
+            if (to > from) pages.read(gen, ino, u * unit + from, dst, dstOff + (from - in), to - from);
         });
     }
 
