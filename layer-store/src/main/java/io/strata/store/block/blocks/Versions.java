@@ -14,8 +14,9 @@ import java.util.Arrays;
  * of every generation sort together, newest generation first) and one get per generation that holds the unit,
  * instead of one get per generation of the chain: a read costs about the same at depth 1 and 1000. Entries of
  * generations not in the chain (other branches, dropped ones) are skipped, as are entries whose value is gone.
- * Short chains are read with gets (cheaper than an iterator's seek). One per call, on one thread; closed by the
- * caller. Use: {@link #of}, then {@link #next} until false, reading {@link #depth} and {@link #value}.
+ * Short chains are read with gets (cheaper than an iterator's seek). The iterator is the thread's kept one
+ * ({@link io.strata.store.block.db.ThreadIterators}), current as of the first seek. One per call, on one thread;
+ * closed by the caller. Use: {@link #of}, then {@link #next} until false, reading {@link #depth} and {@link #value}.
  */
 final class Versions implements AutoCloseable {
     /** Chains with at most this many generations to look at are read with a get each. */
@@ -68,7 +69,7 @@ final class Versions implements AutoCloseable {
             depth = chain.depth();
             return false;
         }
-        if (it == null) it = db.rocks().newIterator(db.versions);
+        if (it == null) it = db.versionsIterators().borrow();
         if (started) {
             it.next();
         } else {
@@ -118,6 +119,6 @@ final class Versions implements AutoCloseable {
 
     @Override
     public void close() {
-        if (it != null) it.close();
+        if (it != null) db.versionsIterators().giveBack(it);
     }
 }

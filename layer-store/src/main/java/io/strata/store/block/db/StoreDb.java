@@ -65,6 +65,7 @@ public final class StoreDb implements AutoCloseable {
     private final WriteOptions async = new WriteOptions(), synced = new WriteOptions().setSync(true);
     private final int unit;
     private final PageFiles pages;
+    private final ThreadIterators versionsIterators;
 
     private StoreDb(Path dir, int unitForNewStore, MemoryBudget memory) throws FsException {
         this.dir = dir;
@@ -106,6 +107,7 @@ public final class StoreDb implements AutoCloseable {
         blocks = handles.get(5);
         counters = handles.get(6);
         versions = handles.get(7);
+        versionsIterators = new ThreadIterators(db, versions);
         try {
             if (exists) unit = checkFormat();
             else unit = initFormat(unitForNewStore);
@@ -261,6 +263,11 @@ public final class StoreDb implements AutoCloseable {
         return db;
     }
 
+    /** The reading threads' iterators over the versions family. */
+    public ThreadIterators versionsIterators() {
+        return versionsIterators;
+    }
+
     /** Where paged unit values keep their bytes. */
     public PageFiles pages() {
         return pages;
@@ -332,6 +339,7 @@ public final class StoreDb implements AutoCloseable {
         } catch (RocksDBException ignored) {
             // closing anyway: what was not synced is what an fsync never promised
         }
+        versionsIterators.close();
         for (ColumnFamilyHandle h : handles) h.close();
         db.close();
         async.close();
