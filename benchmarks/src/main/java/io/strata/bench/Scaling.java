@@ -1,9 +1,9 @@
 package io.strata.bench;
 
+import static io.strata.bench.Progress.log;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -59,14 +59,9 @@ final class Scaling {
         return opts.scaling.equals("lowers") ? opts.layers : opts.depths;
     }
 
-    private static void log(String fmt, Object... args) {
-        System.err.println(String.format(Locale.ROOT, "bench: " + fmt, args));
-    }
-
     int run() {
-        long start = System.nanoTime();
-        String started = ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME);
-        String loadBefore = Shell.output("cat", "/proc/loadavg");
+        RunClock clock = RunClock.start();
+        String started = clock.started(), loadBefore = clock.loadBefore();
         String[] jar = {""};
         Throwable failure = SideBySide.guarded(() -> {
             jar[0] = SideBySide.snapshotJar(opts.jar, scratch.resolve("strata.jar"));
@@ -78,7 +73,7 @@ final class Scaling {
                         for (Union u : rotated(mode.unions(n), rep + wi)) measure(rep, n, profiled(mode.workloads().get(wi), u, n), u);
             }
         }, this::cleanup);
-        double minutes = (System.nanoTime() - start) / 60e9;
+        double minutes = clock.minutes();
         Path out = opts.out.toAbsolutePath();
         if (out.equals(Path.of("benchmarks/results-latest.md").toAbsolutePath()))
             out = out.resolveSibling("results-scaling-" + opts.scaling + ".md");

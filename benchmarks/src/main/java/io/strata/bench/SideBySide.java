@@ -1,5 +1,7 @@
 package io.strata.bench;
 
+import static io.strata.bench.Progress.log;
+
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.net.URL;
@@ -7,8 +9,6 @@ import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -84,14 +84,9 @@ public final class SideBySide {
         System.exit(status);
     }
 
-    private static void log(String fmt, Object... args) {
-        System.err.println(String.format(Locale.ROOT, "bench: " + fmt, args));
-    }
-
     private int run() {
-        long start = System.nanoTime();
-        String started = ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME);
-        String loadBefore = Shell.output("cat", "/proc/loadavg");
+        RunClock clock = RunClock.start();
+        String started = clock.started(), loadBefore = clock.loadBefore();
         LowerTrees trees = new LowerTrees(scratch, opts.bigFileBytes);
         Throwable failure = guarded(() -> {
             if (unions.stream().anyMatch(u -> u instanceof Union.Strata || u instanceof Union.StrataStore)) {
@@ -104,7 +99,7 @@ public final class SideBySide {
             workloads = Workloads.all(opts, trees);
             for (int rep = 0; rep < opts.reps; rep++) repetition(rep, workloads);
         }, this::cleanup);
-        double minutes = (System.nanoTime() - start) / 60e9;
+        double minutes = clock.minutes();
         Path out = opts.out.toAbsolutePath();
         Path chart = sibling(out, "-ratios.svg");
         String report = report(workloads, trees, started, loadBefore, minutes, failure, chart.getFileName().toString());

@@ -1,5 +1,7 @@
 package io.strata.bench;
 
+import static io.strata.bench.Progress.log;
+
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -215,9 +217,4 @@ final class SnapshotTimings {
                 + restoreSamples() + "\n"
                 + String.format(Locale.ROOT, "- the CLI once, nothing changed (JVM start included): `strata snapshot create` %s, "
                 + "`strata snapshot restore` %s\n", Results.time(cliCreateSeconds), Results.time(cliRestoreSeconds));
-    }
-
-    private static void log(String fmt, Object... args) {
-        System.err.println(String.format(Locale.ROOT, "bench: " + fmt, args));
-    }
-}
+    }}

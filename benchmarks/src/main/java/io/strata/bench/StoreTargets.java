@@ -1,12 +1,11 @@
 package io.strata.bench;
 
+import static io.strata.bench.Progress.log;
+
 import java.nio.file.Path;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -38,14 +37,9 @@ final class StoreTargets {
         return List.of(0, 8, quick ? 64 : 1024);
     }
 
-    private static void log(String fmt, Object... args) {
-        System.err.println(String.format(Locale.ROOT, "bench: " + fmt, args));
-    }
-
     int run() {
-        long start = System.nanoTime();
-        String started = ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME);
-        String loadBefore = Shell.output("cat", "/proc/loadavg");
+        RunClock clock = RunClock.start();
+        String started = clock.started(), loadBefore = clock.loadBefore();
         String[] jarSource = {""};
         List<Workloads.Workload> workloads = new ArrayList<>();
         Throwable failure = SideBySide.guarded(() -> {
@@ -75,7 +69,7 @@ final class StoreTargets {
                 }
             }
         }, this::cleanup);
-        double minutes = (System.nanoTime() - start) / 60e9;
+        double minutes = clock.minutes();
         Path out = opts.out.toAbsolutePath();
         if (out.equals(Path.of("benchmarks/results-latest.md").toAbsolutePath()))
             out = out.resolveSibling("results-store-targets.md");

@@ -132,6 +132,22 @@ public final class UnionFs {
         else Host.access(layers.lower(n.lowers().get(0).layer()).host(n.lowers().get(0).rel()), mode & ~2);
     }
 
+    /**
+     * Clears suid/sgid of the regular file at path as the kernel does when a caller without CAP_FSETID writes,
+     * truncates or chowns it (should_remove_suid, setattr_should_drop_sgid): suid always; sgid when the group may
+     * execute, or when the caller is not in the file's group (callerInGroup, given the file's gid, asked only then).
+     * st is the file's attributes; returns them after (st itself when nothing changed).
+     */
+    public Stat killSuidgid(String path, Stat st, java.util.function.IntPredicate callerInGroup) throws FsException {
+        int mode = st.mode() & 07777;
+        if ((mode & (Stat.S_ISUID | Stat.S_ISGID)) == 0 || !st.isRegular()) return st;
+        int kept = mode & ~Stat.S_ISUID;
+        if ((mode & Stat.S_ISGID) != 0 && ((mode & 0010) != 0 || !callerInGroup.test(st.gid()))) kept &= ~Stat.S_ISGID;
+        if (kept == mode) return st;
+        chmod(path, kept);
+        return getattr(path);
+    }
+
     public void chmod(String path, int mode) throws FsException {
         mutate(() -> {
             Node n = copyUp.copyUp(lookup.resolve(path), false);

@@ -37,16 +37,6 @@ final class KillSuidgid {
         };
     }
 
-    /**
-     * The permission bits without what the kernel clears for a caller without CAP_FSETID (should_remove_suid,
-     * setattr_should_drop_sgid): suid always; sgid with group execute, or when the caller is not in the file's group.
-     */
-    static int cleared(int mode, boolean callerInGroup) {
-        int m = mode & 07777 & ~Stat.S_ISUID;
-        if ((mode & 0010) != 0 || !callerInGroup) m &= ~Stat.S_ISGID;
-        return m;
-    }
-
     /** A process's supplementary groups (the Groups: line of /proc/PID/status); empty when it cannot be read. */
     static Set<Integer> supplementaryGroups(int pid) {
         try {

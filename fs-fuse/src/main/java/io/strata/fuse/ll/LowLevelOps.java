@@ -468,20 +468,17 @@ final class LowLevelOps {
 
     /**
      * The request asked to clear suid/sgid (a write, truncate or open(O_TRUNC) by a caller without CAP_FSETID, or a
-     * chown): clears them from the file whose attributes are st, as the kernel does on a local file system
-     * ({@link KillSuidgid#cleared}; the host does not, for this process writes as root), and returns the attributes
-     * after. With notify (n known), the kernel's cached mode is dropped: after a write or an open it would keep the
-     * old one, while a setattr's or create's reply carries the new.
+     * chown): the union clears them as the kernel does on a local file system ({@link UnionFs#killSuidgid}; the host
+     * does not, for this process writes as root) and returns the attributes after. With notify (n known), the kernel's
+     * cached mode is dropped: after a write or an open it would keep the old one, while a setattr's or create's reply
+     * carries the new.
      */
     private Stat killSuidgid(Pointer req, Node n, String path, Stat st, boolean notify) throws FsException {
-        int mode = st.mode() & 07777;
-        if ((mode & (Stat.S_ISUID | Stat.S_ISGID)) == 0 || !st.isRegular()) return st;
-        int kept = KillSuidgid.cleared(mode, (mode & Stat.S_ISGID) == 0 || callerInGroup(req, st.gid()));
-        if (kept == mode || path == null) return st; // an unlinked file keeps its bits: no name can run it
-        fs.chmod(path, kept);
+        if (path == null) return st; // an unlinked file keeps its bits: no name can run it
+        Stat after = fs.killSuidgid(path, st, gid -> callerInGroup(req, gid));
         Pointer se = killprivSession;
-        if (notify && n != null && se != null) lib.fuse_lowlevel_notify_inval_inode(se, n.id, -1, 0);
-        return fs.getattr(path);
+        if (after != st && notify && n != null && se != null) lib.fuse_lowlevel_notify_inval_inode(se, n.id, -1, 0);
+        return after;
     }
 
     /**

@@ -217,22 +217,8 @@ public final class PageFiles implements AutoCloseable {
      */
     public int sweep(LongPredicate gone) throws FsException {
         if (Files.isDirectory(trash.dir())) trash.wake();
-        List<Path> dirs;
-        try (Stream<Path> s = Files.list(dir)) {
-            dirs = s.toList();
-        } catch (NoSuchFileException e) {
-            return 0;
-        } catch (IOException e) {
-            throw new FsException(Errno.EIO, "list " + dir + ": " + e.getMessage());
-        }
         int n = 0;
-        for (Path d : dirs) {
-            long gen;
-            try {
-                gen = Long.parseLong(d.getFileName().toString());
-            } catch (NumberFormatException e) {
-                continue; // not ours
-            }
+        for (long gen : gens()) {
             if (gone.test(gen)) {
                 dropGen(gen);
                 n++;
@@ -372,11 +358,17 @@ public final class PageFiles implements AutoCloseable {
         }
     }
 
-    /** Generations that have a directory here (tests). */
+    /** Generations that have a directory here (names that are not a generation, the trash among them, are not ours). */
     public Set<Long> gens() throws FsException {
         Set<Long> out = new HashSet<>();
         try (Stream<Path> s = Files.list(dir)) {
-            for (Path d : s.toList()) if (!d.equals(trash.dir())) out.add(Long.parseLong(d.getFileName().toString()));
+            for (Path d : s.toList()) {
+                try {
+                    out.add(Long.parseLong(d.getFileName().toString()));
+                } catch (NumberFormatException e) {
+                    // not ours
+                }
+            }
         } catch (NoSuchFileException e) {
             return out;
         } catch (IOException e) {
