@@ -137,7 +137,7 @@ public final class Lookup {
         } else {
             Node parent = resolve(Paths.parent(path));
             if (!parent.isDir()) throw new FsException(Errno.ENOTDIR, path);
-            n = find(parent, Paths.name(path), null);
+            n = find(parent, Paths.name(path), path, null);
             if (absent(n)) {
                 remember(path, n, seq);
                 throw new FsException(Errno.ENOENT, path);
@@ -185,7 +185,7 @@ public final class Lookup {
     public Node resolveListed(Listed dir, String name) throws FsException {
         String path = Paths.join(dir.dir().path(), name);
         if (cache.containsKey(path) || (dir.seq() & 1) != 0 || changes.get() != dir.seq()) return resolve(path);
-        Node n = find(dir.dir(), name, dir);
+        Node n = find(dir.dir(), name, path, dir);
         if (absent(n)) throw new FsException(Errno.ENOENT, path);
         remember(path, n, dir.seq());
         return n;
@@ -197,7 +197,7 @@ public final class Lookup {
         String path = Paths.join(parent.path(), name);
         if (absent(cache.get(path))) return null;
         long seq = changes.get();
-        Node n = find(parent, name, null);
+        Node n = find(parent, name, path, null);
         if (!absent(n)) return n;
         remember(path, n, seq);
         return null;
@@ -206,11 +206,11 @@ public final class Lookup {
     /**
      * One component below a directory node, or {@link #ABSENT}/{@link #WHITED_OUT} when the name does not exist in the
      * union. With listed (parent's listing, still current), the layers whose listing does not hold the name are not
-     * asked: there lstat finds nothing and no marker names it, so the answer is the same.
+     * asked: there lstat finds nothing and no marker names it, so the answer is the same. path is parent's path/name:
+     * the caller's String, which the node and the cache then share.
      */
-    private Node find(Node parent, String name, Listed listed) throws FsException {
+    private Node find(Node parent, String name, String path, Listed listed) throws FsException {
         if (Paths.nameBytes(name) > Paths.NAME_MAX) throw new FsException(Errno.ENAMETOOLONG, name);
-        String path = Paths.join(parent.path(), name);
         Stat up = null;
         boolean metacopy = false;
         String redirect = null;
@@ -237,7 +237,8 @@ public final class Lookup {
                 return WHITED_OUT;
             }
         }
-        String lowerPath = redirect == null ? Paths.join(parent.lowerPath(), name)
+        // names that are the same path share one String (the cache holds a node per name the kernel knows)
+        String lowerPath = redirect == null ? joinSharing(parent.lowerPath(), name, parent.path(), path)
                 : redirect.startsWith("/") ? Paths.fromAbsolute(redirect) : Paths.join(parent.lowerPath(), redirect);
         boolean redirected = redirect != null;
         List<Node.Hit> hits = new ArrayList<>(2);
@@ -259,7 +260,7 @@ public final class Lookup {
                 Node.Hit ph = parent.hitIn(i);
                 if (ph == null || !ph.stat().isDir()) continue;
                 dirRel = ph.rel();
-                rel = Paths.join(dirRel, name);
+                rel = joinSharing(dirRel, name, parent.path(), path);
             }
             Stat st = l.mayHold(dirRel, Paths.name(rel)) ? l.lstat(rel) : null;
             boolean ownWhiteout = st != null && l.isWhiteout(rel, st);
@@ -289,6 +290,11 @@ public final class Lookup {
         if (up == null && hits.isEmpty()) return ABSENT;
         if (up == null && !redirected) lowerPath = hits.get(0).rel();
         return new Node(path, up, List.copyOf(hits), lowerPath, metacopy && !hits.isEmpty());
+    }
+
+    /** dir/name, as the String path when dir is the String parentPath (path = parentPath/name), else a new one. */
+    private static String joinSharing(String dir, String name, String parentPath, String path) {
+        return dir.equals(parentPath) ? path : Paths.join(dir, name);
     }
 
     /**

@@ -25,7 +25,9 @@ final class Nodes {
         final int type;
         long lookups;
         boolean dead;
-        final List<Link> links = new ArrayList<>(1);
+        /** Its names: the first, and any more (a hard-linked file's other names), kept apart as most nodes have one. */
+        private Link link;
+        private List<Link> moreLinks;
         private List<io.strata.core.union.UnionFile> open; // for the calls on an unlinked open file: fstat comes without a handle
 
         synchronized void opened(io.strata.core.union.UnionFile f) {
@@ -49,6 +51,42 @@ final class Nodes {
 
         boolean isDir() {
             return type == Stat.S_IFDIR;
+        }
+
+        boolean named() {
+            return link != null;
+        }
+
+        /** Its names, first one first (a copy when it has several: the callers change them while going through). */
+        List<Link> links() {
+            if (link == null) return List.of();
+            if (moreLinks == null) return List.of(link);
+            List<Link> all = new ArrayList<>(1 + moreLinks.size());
+            all.add(link);
+            all.addAll(moreLinks);
+            return all;
+        }
+
+        void addLink(Link l) {
+            if (link == null) link = l;
+            else {
+                if (moreLinks == null) moreLinks = new ArrayList<>(2);
+                moreLinks.add(l);
+            }
+        }
+
+        void removeLink(Link l) {
+            if (l.equals(link)) {
+                link = moreLinks == null || moreLinks.isEmpty() ? null : moreLinks.remove(0);
+            } else if (moreLinks != null) {
+                moreLinks.remove(l);
+            }
+            if (moreLinks != null && moreLinks.isEmpty()) moreLinks = null;
+        }
+
+        void clearLinks() {
+            link = null;
+            moreLinks = null;
         }
 
         @Override
@@ -75,8 +113,8 @@ final class Nodes {
         }
     }
 
-    private final HashMap<Long, Node> byId = new HashMap<>();
-    private final HashMap<Long, Node> byIno = new HashMap<>();
+    private final LongMap<Node> byId = new LongMap<>();
+    private final LongMap<Node> byIno = new LongMap<>();
     private final HashMap<Link, Node> byLink = new HashMap<>();
     private long nextId = ROOT_ID + 1;
     final Node root;
@@ -108,13 +146,20 @@ final class Nodes {
 
     private String pathOf(Node n) {
         if (n == root) return "";
-        for (Link l : n.links) {
-            if (l.parent.dead) continue;
-            String pp = pathOf(l.parent);
-            if (pp == null) continue;
-            return pp.isEmpty() ? l.name : pp + "/" + l.name;
+        String p = pathThrough(n.link); // most nodes have one name: no list to go through
+        if (p != null || n.moreLinks == null) return p;
+        for (Link l : n.moreLinks) {
+            p = pathThrough(l);
+            if (p != null) return p;
         }
         return null;
+    }
+
+    private String pathThrough(Link l) {
+        if (l == null || l.parent.dead) return null;
+        String pp = pathOf(l.parent);
+        if (pp == null) return null;
+        return pp.isEmpty() ? l.name : pp + "/" + l.name;
     }
 
     /** The union path of a name in a directory node, or null if the directory has no path. */
@@ -142,7 +187,7 @@ final class Nodes {
             byIno.remove(st.ino()); // the number was reused for another object; the old node lives on unnamed
             n = null;
         }
-        if (n != null && n.isDir() && !n.links.isEmpty()) {
+        if (n != null && n.isDir() && n.named()) {
             // A directory has one name, and its renames come through renamed(): another name with its number is a
             // reused number (the kernel would refuse a second alias of a directory inode). The old node lives on.
             forgetIno(n);
@@ -153,7 +198,7 @@ final class Nodes {
             byId.put(n.id, n);
             byIno.put(n.ino, n);
         }
-        n.links.add(l);
+        n.addLink(l);
         byLink.put(l, n);
         n.lookups++;
         return n;
@@ -195,23 +240,23 @@ final class Nodes {
         Link from = new Link(p1, n1), to = new Link(p2, n2);
         Node moving = byLink.remove(from);
         Node target = byLink.remove(to);
-        if (moving != null) moving.links.remove(from);
-        if (target != null) target.links.remove(to);
+        if (moving != null) moving.removeLink(from);
+        if (target != null) target.removeLink(to);
         if (exchange && target != null) {
-            target.links.add(from);
+            target.addLink(from);
             byLink.put(from, target);
         } else if (target != null) {
             orphanIfUnnamed(target);
             if (targetGone) forgetIno(target);
         }
         if (moving != null) {
-            moving.links.add(to);
+            moving.addLink(to);
             byLink.put(to, moving);
         }
     }
 
     private void detach(Node n, Link l) {
-        n.links.remove(l);
+        n.removeLink(l);
         byLink.remove(l);
         orphanIfUnnamed(n);
     }
@@ -221,7 +266,7 @@ final class Nodes {
      * (Whether its inode number is still its own is the caller's knowledge: see {@link #unlinked}.)
      */
     private void orphanIfUnnamed(Node n) {
-        if (!n.links.isEmpty()) return;
+        if (n.named()) return;
         if (n.lookups <= 0) drop(n);
     }
 
@@ -229,7 +274,7 @@ final class Nodes {
         n.dead = true;
         byId.remove(n.id);
         if (byIno.get(n.ino) == n) byIno.remove(n.ino);
-        for (Link l : n.links) if (byLink.get(l) == n) byLink.remove(l);
-        n.links.clear();
+        for (Link l : n.links()) if (byLink.get(l) == n) byLink.remove(l);
+        n.clearLinks();
     }
 }
