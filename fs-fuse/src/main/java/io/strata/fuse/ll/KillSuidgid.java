@@ -37,6 +37,29 @@ final class KillSuidgid {
         };
     }
 
+    /** CAP_FSETID's bit in a capability set. */
+    private static final long CAP_FSETID = 1L << 4;
+
+    /**
+     * Has the process CAP_FSETID as the kernel's capable() means it: in its effective set (CapEff: of /proc/PID/status)
+     * and in the host's user namespace, this server's (a container's root has it only in its own namespace)? False
+     * when it cannot be read: the bits then go, as for a caller without it.
+     */
+    static boolean hasFsetid(int pid) {
+        try {
+            Path proc = Path.of("/proc/" + pid);
+            if (!Files.readSymbolicLink(proc.resolve("ns/user")).equals(Files.readSymbolicLink(Path.of("/proc/self/ns/user")))) {
+                return false;
+            }
+            for (String line : Files.readAllLines(proc.resolve("status"))) {
+                if (line.startsWith("CapEff:")) return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & CAP_FSETID) != 0;
+            }
+        } catch (IOException | RuntimeException e) {
+            // the caller is gone
+        }
+        return false;
+    }
+
     /** A process's supplementary groups (the Groups: line of /proc/PID/status); empty when it cannot be read. */
     static Set<Integer> supplementaryGroups(int pid) {
         try {

@@ -58,16 +58,20 @@ final class LowLevelOps {
     record OpenFile(Node node, UnionFile file, int backingId) {
     }
 
-    /** Set by the session when the kernel agreed to HANDLE_KILLPRIV_V2 ({@link KillSuidgid}): the session, for notices. */
-    private volatile Pointer killprivSession;
+    /** The session, once FUSE_INIT was answered: for notices. */
+    private volatile Pointer session;
+    /** Did the kernel agree to HANDLE_KILLPRIV_V2 ({@link KillSuidgid})? */
+    private volatile boolean killprivV2;
 
     /** Set by the session once FUSE_INIT was answered, when passthrough was asked for. */
     private volatile Passthrough passthrough;
     /** cfg.spliceReads(), read once: every READ asks. */
     private final boolean spliceReads;
 
-    void killprivV2(Pointer se) {
-        this.killprivSession = se;
+    /** FUSE_INIT was answered on se; killprivV2: the kernel agreed to HANDLE_KILLPRIV_V2. */
+    void initialized(Pointer se, boolean killprivV2) {
+        this.killprivV2 = killprivV2;
+        this.session = se;
     }
 
     /** Before each request this thread is about to serve (HANDLE_KILLPRIV_V2): does it ask to clear suid/sgid? */
@@ -458,6 +462,19 @@ final class LowLevelOps {
         });
     }
 
+    /**
+     * Must an open with these flags of an existing file clear suid/sgid? With HANDLE_KILLPRIV_V2, when the kernel asks.
+     * Without it (passthrough, or a kernel without it) the kernel clears them itself before writes and truncates, but
+     * not for an O_TRUNC open, whose truncation is the OPEN's (atomic_o_trunc): there the server asks the caller's
+     * capabilities as the kernel would (no CAP_FSETID in the host's user namespace).
+     */
+    private boolean killSuidgidOnTrunc(Pointer req, int openFlags) {
+        boolean asked = killSuidgidAsked();
+        if ((openFlags & Host.O_TRUNC) == 0) return false;
+        if (killprivV2) return asked;
+        return !KillSuidgid.hasFsetid(lib.fuse_req_ctx(req).getInt(Layout.CTX_PID));
+    }
+
     /** Did the request being served ask to clear suid/sgid (HANDLE_KILLPRIV_V2)? Once per request. */
     private boolean killSuidgidAsked() {
         Scratch s = scratch.get();
@@ -476,7 +493,7 @@ final class LowLevelOps {
     private Stat killSuidgid(Pointer req, Node n, String path, Stat st, boolean notify) throws FsException {
         if (path == null) return st; // an unlinked file keeps its bits: no name can run it
         Stat after = fs.killSuidgid(path, st, gid -> callerInGroup(req, gid));
-        Pointer se = killprivSession;
+        Pointer se = session;
         if (after != st && notify && n != null && se != null) lib.fuse_lowlevel_notify_inval_inode(se, n.id, -1, 0);
         return after;
     }
@@ -593,7 +610,7 @@ final class LowLevelOps {
             numbers.readLock().lock();
             try {
                 st = f.created() ? f.stat() : fs.getattr(path); // a new file's fstat is all its attributes
-                if (killSuidgidAsked() && !f.created() && (fi.getInt(Layout.FI_FLAGS) & Host.O_TRUNC) != 0) {
+                if (!f.created() && killSuidgidOnTrunc(req, fi.getInt(Layout.FI_FLAGS))) {
                     st = killSuidgid(req, null, path, st, false);
                 }
                 n = nodes.remember(p, name, st);
@@ -633,7 +650,7 @@ final class LowLevelOps {
             Node n = node(ino);
             String path = path(n);
             UnionFile f = fs.open(path, fi.getInt(Layout.FI_FLAGS));
-            if (killSuidgidAsked() && (fi.getInt(Layout.FI_FLAGS) & Host.O_TRUNC) != 0) {
+            if (killSuidgidOnTrunc(req, fi.getInt(Layout.FI_FLAGS))) {
                 try {
                     killSuidgid(req, n, path, f.stat(), true);
                 } catch (FsException e) {

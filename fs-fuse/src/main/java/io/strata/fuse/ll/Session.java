@@ -166,7 +166,7 @@ final class Session {
         }
         InitReply.Agreed a = InitReply.serve(lib, se, fbuf, mem, cfg.killprivV2(), cfg.passthrough());
         killprivV2 = a.killprivV2();
-        if (killprivV2) ops.killprivV2(se);
+        ops.initialized(se, killprivV2);
         if (a.passthrough()) ops.passthrough(new Passthrough(lib.fuse_session_fd(se)));
         else if (cfg.passthrough()) System.err.println("strata: no FUSE passthrough: " + a.refusal());
         keepAlive(mem);
