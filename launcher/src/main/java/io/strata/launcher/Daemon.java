@@ -24,8 +24,8 @@ final class Daemon {
     /**
      * JVM settings for a serving process, chosen by measurement (FACTS.md: a default JVM grew past 1 GB RSS). The heap
      * starts at 128 MiB and grows only when what stays live needs it (at most 20% free after a full collection): the
-     * heap holds ~1 KiB per name the kernel has looked up, so a fixed 128 MiB ran out in a walk of 155k names and the
-     * mount died. Should the heap still run out, the process exits (the mount then answers ENOTCONN) instead of
+     * heap holds ~0.65 KiB per name the kernel has looked up (0.9 KiB before the node table's LongMap), so a fixed
+     * 128 MiB ran out in a walk of 155k names (at 0.9 KiB) and the mount died. Should the heap still run out, the process exits (the mount then answers ENOTCONN) instead of
      * leaving a worker thread dead and callers waiting for ever. Also in scripts/serve-mount.sh and bin/strata-overlay.
      */
     static final List<String> JVM_FLAGS = concat(List.of("-Xms128m", "-Xmx1g", "-Xmn40m"), HEAP_GROWS_AS_NEEDED,

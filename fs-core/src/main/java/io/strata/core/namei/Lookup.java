@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Lookup {
     /**
-     * Cached paths at most (then the cache starts over); about 0.5 KiB of heap each. -Dstrata.lookup.cacheMax: the
+     * Cached paths at most (then the cache starts over); about 0.35 KiB of heap each. -Dstrata.lookup.cacheMax: the
      * store daemon, whose small heap also holds every mount's kernel nodes, sets a smaller one.
      */
     static final int CACHE_MAX = Integer.getInteger("strata.lookup.cacheMax", 200_000);
