@@ -3,6 +3,7 @@ package io.strata.store.block.layer;
 import io.strata.core.errno.Errno;
 import io.strata.core.errno.FsException;
 import io.strata.core.host.Stat;
+import io.strata.core.layerfs.HostRange;
 import io.strata.core.writable.WritableLayer;
 import io.strata.store.block.blocks.BlockMap;
 import io.strata.store.block.db.StoreDb;
@@ -143,6 +144,12 @@ public final class BlockLayer implements WritableLayer {
     public int read(long ino, long offset, byte[] buf, int off, int len) throws FsException {
         Chain c = chain();
         return map.read(c, regular(Inodes.get(db, c, ino)), offset, buf, off, len);
+    }
+
+    @Override
+    public HostRange hostRange(long ino, long offset, long size) throws FsException {
+        Chain c = chain();
+        return map.hostRange(c, regular(Inodes.get(db, c, ino)), offset, size);
     }
 
     private static Inode regular(Inode n) throws FsException {

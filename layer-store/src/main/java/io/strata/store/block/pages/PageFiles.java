@@ -3,6 +3,7 @@ package io.strata.store.block.pages;
 import io.strata.core.errno.Errno;
 import io.strata.core.errno.FsException;
 import io.strata.core.host.Host;
+import io.strata.core.layerfs.HostRange;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
@@ -150,6 +151,23 @@ public final class PageFiles implements AutoCloseable {
         } finally {
             release(f);
         }
+    }
+
+    /**
+     * [pos, pos+len) of (gen, ino)'s file as an open descriptor, in use until the range is closed; null when the file
+     * is not there or ends before pos+len (then {@link #read} leaves the missing bytes zero; a reply from the
+     * descriptor would be short).
+     */
+    public HostRange range(long gen, long ino, long pos, int len) throws FsException {
+        Fd f = acquire(new Key(gen, ino), false);
+        if (f == null) return null;
+        boolean whole = false;
+        try {
+            whole = Host.fstat(f.fd).size() >= pos + len;
+        } finally {
+            if (!whole) release(f);
+        }
+        return HostRange.of(f.fd, pos, len, () -> release(f));
     }
 
     /** Frees [pos, pos+len) of (gen, ino)'s file (its pages are no longer referenced); no-op if it is not there. */
