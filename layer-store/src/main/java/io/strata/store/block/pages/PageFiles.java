@@ -63,6 +63,10 @@ public final class PageFiles implements AutoCloseable {
         boolean evicted;
         /** Bytes written since writeback was last started (under the monitor of open). */
         long unflushed;
+        /** The file is at least this long (written up to there, or seen by fstat); -1 unknown (under the monitor of open). */
+        long atLeast = -1;
+        /** Truncates so far (under the monitor of open): an fstat from before one does not set atLeast. */
+        int cuts;
 
         Fd(int fd) {
             this.fd = fd;
@@ -122,6 +126,7 @@ public final class PageFiles implements AutoCloseable {
             boolean kick;
             synchronized (open) {
                 f.unflushed += len;
+                f.atLeast = Math.max(f.atLeast, pos + len);
                 kick = f.unflushed >= WRITEBACK_EVERY;
                 if (kick) f.unflushed = 0;
             }
@@ -163,7 +168,18 @@ public final class PageFiles implements AutoCloseable {
         if (f == null) return null;
         boolean whole = false;
         try {
-            whole = Host.fstat(f.fd).size() >= pos + len;
+            int cuts;
+            synchronized (open) {
+                whole = f.atLeast >= pos + len;
+                cuts = f.cuts;
+            }
+            if (!whole) {
+                long size = Host.fstat(f.fd).size();
+                synchronized (open) {
+                    if (f.cuts == cuts) f.atLeast = Math.max(f.atLeast, size);
+                }
+                whole = size >= pos + len;
+            }
         } finally {
             if (!whole) release(f);
         }
@@ -188,9 +204,18 @@ public final class PageFiles implements AutoCloseable {
         Fd f = acquire(new Key(gen, ino), false);
         if (f == null) return;
         try {
+            forgetSize(f);
             if (Host.fstat(f.fd).size() > size) Host.ftruncate(f.fd, size);
+            forgetSize(f); // an fstat between the two is older than the cut: it sets nothing
         } finally {
             release(f);
+        }
+    }
+
+    private void forgetSize(Fd f) {
+        synchronized (open) {
+            f.atLeast = -1;
+            f.cuts++;
         }
     }
 

@@ -100,4 +100,32 @@ class HostRangeTest {
             }
         }
     }
+
+    /** A thread's reads reuse the inode they read last: a change in between (size, data) must be seen at once. */
+    @Test
+    void aReadRightAfterAChangeOfTheFileSeesIt() throws Exception {
+        byte[] lower = new byte[40 * PAGE];
+        new Random(14).nextBytes(lower);
+        Files.createDirectories(base.resolve("lower"));
+        Files.write(base.resolve("lower/big"), lower);
+        try (BlockStore store = BlockStore.open(base.resolve("db"), MemoryBudget.SMALL)) {
+            store.createContainer("c", base.resolve("lower").toString());
+            try (BlockLayer layer = store.openLayer("c")) {
+                UnionFs fs = BlockUnion.open(layer, base, List.of(base.resolve("lower").toString()), true);
+                try (UnionFile f = fs.open("big", Host.O_RDWR)) {
+                    byte[] b = new byte[PAGE];
+                    f.write(b, 1, 0); // copied up: a block file
+                    assertEquals(0, f.read(b, PAGE, 40L * PAGE), "at end of file");
+                    byte[] more = new byte[PAGE];
+                    new Random(15).nextBytes(more);
+                    f.write(more, PAGE, 40L * PAGE);
+                    assertEquals(PAGE, f.read(b, PAGE, 40L * PAGE), "the file grew");
+                    assertArrayEquals(more, b);
+                    f.truncate(30L * PAGE);
+                    assertEquals(0, f.read(b, PAGE, 35L * PAGE), "and shrank");
+                    none(f, 35L * PAGE, PAGE, "past its end now");
+                }
+            }
+        }
+    }
 }
