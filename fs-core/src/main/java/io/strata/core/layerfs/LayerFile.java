@@ -25,6 +25,15 @@ public interface LayerFile extends AutoCloseable {
     /** The host descriptor behind this file, or -1 (then data is copied by reads and writes). */
     int hostFd();
 
+    /**
+     * Where a read of [offset, offset+size) would find its bytes when they all lie in one host file that is not
+     * {@link #hostFd} (e.g. a block store's origin or page file), held until closed; null when they do not (holes,
+     * bytes from several places, nothing at offset): then they are copied by {@link #read}.
+     */
+    default HostRange hostRange(long offset, long size) throws FsException {
+        return null;
+    }
+
     @Override
     void close();
 }

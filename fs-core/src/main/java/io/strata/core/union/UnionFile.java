@@ -2,6 +2,7 @@ package io.strata.core.union;
 
 import io.strata.core.errno.FsException;
 import io.strata.core.host.Stat;
+import io.strata.core.layerfs.HostRange;
 import io.strata.core.layerfs.LayerFile;
 import jnr.ffi.Pointer;
 
@@ -50,6 +51,11 @@ public final class UnionFile implements AutoCloseable {
     /** The host descriptor that holds this file's data (the upper or lower layer file), or -1 (e.g. the block store). */
     public int hostFd() {
         return file.hostFd();
+    }
+
+    /** See {@link LayerFile#hostRange}: null, or where the bytes of a read lie in one host file, held until closed. */
+    public HostRange hostRange(long offset, long size) throws FsException {
+        return file.hostRange(offset, size);
     }
 
     public Stat stat() throws FsException {

@@ -2,6 +2,7 @@ package io.strata.core.usage;
 
 import io.strata.core.errno.FsException;
 import io.strata.core.host.Stat;
+import io.strata.core.layerfs.HostRange;
 import io.strata.core.layerfs.LayerFile;
 import jnr.ffi.Pointer;
 
@@ -46,6 +47,11 @@ final class CountingFile implements LayerFile {
         int n = file.write(buf, size, offset);
         changed();
         return n;
+    }
+
+    @Override
+    public HostRange hostRange(long offset, long size) throws FsException {
+        return file.hostRange(offset, size);
     }
 
     @Override

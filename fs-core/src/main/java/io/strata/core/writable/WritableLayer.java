@@ -2,6 +2,7 @@ package io.strata.core.writable;
 
 import io.strata.core.errno.FsException;
 import io.strata.core.host.Stat;
+import io.strata.core.layerfs.HostRange;
 
 import java.util.List;
 
@@ -64,6 +65,11 @@ public interface WritableLayer extends AutoCloseable {
 
     /** Bytes read (short only at end of file). */
     int read(long ino, long offset, byte[] buf, int off, int len) throws FsException;
+
+    /** Where a read of [offset, offset+size) finds all its bytes in one host file, held until closed; else null. */
+    default HostRange hostRange(long ino, long offset, long size) throws FsException {
+        return null;
+    }
 
     void write(long ino, long offset, byte[] buf, int off, int len) throws FsException;
 

@@ -11,7 +11,8 @@ import java.util.List;
  * user's -o entry_timeout=/attr_timeout=/negative_timeout= (seconds) and system properties override them:
  * strata.fuse.threads=multi|single, strata.fuse.ll.maxThreads, strata.fuse.ll.maxWrite (bytes),
  * strata.fuse.ll.readdirplus=auto|always|off, strata.fuse.ll.splice=write|read|both|off (write, the default: reads of
- * host files are answered from their descriptor, which libfuse splices into the reply; off, or none: copied),
+ * host files, and of a block store's files whose bytes lie in one host file, are answered from the descriptor, which
+ * libfuse splices into the reply; off, or none: copied),
  * strata.fuse.ll.cacheDirs=true|false (the kernel keeps directory listings across opens),
  * strata.fuse.ll.noOpendir=true|false (true, the default, with cacheDirs: OPENDIR is answered ENOSYS, so the kernel opens
  * and closes directories without a round trip, {@link DirListings}),

@@ -4,6 +4,7 @@ import io.strata.core.errno.Errno;
 import io.strata.core.errno.FsException;
 import io.strata.core.host.Host;
 import io.strata.core.host.Stat;
+import io.strata.core.layerfs.HostRange;
 import io.strata.core.namei.Listed;
 import io.strata.core.union.UnionFile;
 import io.strata.core.union.UnionFs;
@@ -706,6 +707,14 @@ final class LowLevelOps {
             if (fd >= 0) { // libfuse reads the host file into the reply itself: spliced, no copy through this process
                 lib.fuse_reply_data(req, scratch.get().fdBuffer(fd, size, off), 0); // replies the error itself
                 return;
+            }
+            if (spliceReads) { // all of the read's bytes in one host file behind the layer (a block store's origin, page file)
+                try (HostRange r = f.file().hostRange(off, size)) {
+                    if (r != null) {
+                        lib.fuse_reply_data(req, scratch.get().fdBuffer(r.fd(), r.length(), r.offset()), 0);
+                        return;
+                    }
+                }
             }
             Pointer buf = scratch.get().data(size);
             int n = f.file().read(buf, size, off);

@@ -2,6 +2,7 @@ package io.strata.store.block.blocks;
 
 import io.strata.core.errno.Errno;
 import io.strata.core.errno.FsException;
+import io.strata.core.layerfs.HostRange;
 import io.strata.store.block.db.StoreDb;
 import io.strata.store.block.inode.Inode;
 import io.strata.store.block.keys.Keys;
@@ -82,6 +83,43 @@ public final class BlockMap {
             }
         }
         return count;
+    }
+
+    /**
+     * Where {@link #read} of [off, off+len) would copy every byte from one host file, held until the range is closed:
+     * the origin, or one generation's page file (both keep each byte at its own file offset, so the range's offset is
+     * off). Null when the bytes come from more than one place, or any is zeros (a hole, a cleared page, past the
+     * origin's limit) or kept in RocksDB (an inline file or unit), or the host file is shorter: then read copies.
+     */
+    public HostRange hostRange(Chain chain, Inode n, long off, long len) throws FsException {
+        if (off < 0 || len <= 0 || len > Integer.MAX_VALUE || off >= n.size || n.inline != null) return null;
+        int count = (int) Math.min(len, n.size - off);
+        long gen = -1; // the generation whose page file holds the bytes, if any
+        boolean origin = false;
+        try (Versions versions = new Versions(db)) {
+            for (long pos = off, end = off + count; pos < end; ) {
+                long u = pos / unit;
+                int in = (int) (pos % unit), take = (int) Math.min(end - pos, unit - in);
+                long need = Unit.pagesOf(in, in + take);
+                for (versions.of(chain, n, u, 0); need != 0 && versions.next(); ) {
+                    byte[] v = versions.value();
+                    if (Keys.isTombstone(v)) return null;
+                    long hit = need & Unit.coveredOf(v, unit);
+                    if (hit == 0) continue;
+                    if ((hit & ~Unit.presentOf(v)) != 0 || !Unit.isPaged(v)) return null;
+                    long g = chain.gen(versions.depth());
+                    if (origin || gen != -1 && gen != g) return null;
+                    gen = g;
+                    need &= ~hit;
+                }
+                if (need != 0) {
+                    if (gen != -1 || n.origin == null || pos + take > n.originLimit) return null;
+                    origin = true;
+                }
+                pos += take;
+            }
+        }
+        return origin ? origins.range(n.origin, off, count) : pages.range(gen, n.ino, off, count);
     }
 
     /** Fills the pages of mask within [in, in+take) of unit u from the origin, runs of pages at once. */

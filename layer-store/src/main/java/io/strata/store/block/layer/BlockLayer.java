@@ -3,6 +3,7 @@ package io.strata.store.block.layer;
 import io.strata.core.errno.Errno;
 import io.strata.core.errno.FsException;
 import io.strata.core.host.Stat;
+import io.strata.core.layerfs.HostRange;
 import io.strata.core.writable.WritableLayer;
 import io.strata.store.block.blocks.BlockMap;
 import io.strata.store.block.db.StoreDb;
@@ -142,7 +143,32 @@ public final class BlockLayer implements WritableLayer {
     @Override
     public int read(long ino, long offset, byte[] buf, int off, int len) throws FsException {
         Chain c = chain();
-        return map.read(c, regular(Inodes.get(db, c, ino)), offset, buf, off, len);
+        return map.read(c, forRead(c, ino), offset, buf, off, len);
+    }
+
+    @Override
+    public HostRange hostRange(long ino, long offset, long size) throws FsException {
+        Chain c = chain();
+        return map.hostRange(c, forRead(c, ino), offset, size);
+    }
+
+    /**
+     * Each reading thread's last inode read, reused while the chain and the database's sequence number are the ones it
+     * was read at (any write moves the number): random reads of one file then cost no get and decode of its inode.
+     */
+    private final ThreadLocal<Recent> recent = new ThreadLocal<>();
+
+    private record Recent(long seq, Chain chain, Inode inode) {
+    }
+
+    /** The regular file ino as of chain c, for reading only (it may be the thread's recent one: never changed). */
+    private Inode forRead(Chain c, long ino) throws FsException {
+        long seq = db.rocks().getLatestSequenceNumber(); // before the get: the inode read is at least this new
+        Recent r = recent.get();
+        if (r != null && r.seq == seq && r.chain == c && r.inode.ino == ino) return r.inode;
+        Inode n = regular(Inodes.get(db, c, ino));
+        recent.set(new Recent(seq, c, n));
+        return n;
     }
 
     private static Inode regular(Inode n) throws FsException {

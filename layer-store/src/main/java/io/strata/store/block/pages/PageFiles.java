@@ -3,6 +3,7 @@ package io.strata.store.block.pages;
 import io.strata.core.errno.Errno;
 import io.strata.core.errno.FsException;
 import io.strata.core.host.Host;
+import io.strata.core.layerfs.HostRange;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
@@ -62,6 +63,10 @@ public final class PageFiles implements AutoCloseable {
         boolean evicted;
         /** Bytes written since writeback was last started (under the monitor of open). */
         long unflushed;
+        /** The file is at least this long (written up to there, or seen by fstat); -1 unknown (under the monitor of open). */
+        long atLeast = -1;
+        /** Truncates so far (under the monitor of open): an fstat from before one does not set atLeast. */
+        int cuts;
 
         Fd(int fd) {
             this.fd = fd;
@@ -121,6 +126,7 @@ public final class PageFiles implements AutoCloseable {
             boolean kick;
             synchronized (open) {
                 f.unflushed += len;
+                f.atLeast = Math.max(f.atLeast, pos + len);
                 kick = f.unflushed >= WRITEBACK_EVERY;
                 if (kick) f.unflushed = 0;
             }
@@ -152,6 +158,34 @@ public final class PageFiles implements AutoCloseable {
         }
     }
 
+    /**
+     * [pos, pos+len) of (gen, ino)'s file as an open descriptor, in use until the range is closed; null when the file
+     * is not there or ends before pos+len (then {@link #read} leaves the missing bytes zero; a reply from the
+     * descriptor would be short).
+     */
+    public HostRange range(long gen, long ino, long pos, int len) throws FsException {
+        Fd f = acquire(new Key(gen, ino), false);
+        if (f == null) return null;
+        boolean whole = false;
+        try {
+            int cuts;
+            synchronized (open) {
+                whole = f.atLeast >= pos + len;
+                cuts = f.cuts;
+            }
+            if (!whole) {
+                long size = Host.fstat(f.fd).size();
+                synchronized (open) {
+                    if (f.cuts == cuts) f.atLeast = Math.max(f.atLeast, size);
+                }
+                whole = size >= pos + len;
+            }
+        } finally {
+            if (!whole) release(f);
+        }
+        return HostRange.of(f.fd, pos, len, () -> release(f));
+    }
+
     /** Frees [pos, pos+len) of (gen, ino)'s file (its pages are no longer referenced); no-op if it is not there. */
     public void punch(long gen, long ino, long pos, long len) throws FsException {
         Fd f = acquire(new Key(gen, ino), false);
@@ -170,9 +204,18 @@ public final class PageFiles implements AutoCloseable {
         Fd f = acquire(new Key(gen, ino), false);
         if (f == null) return;
         try {
+            forgetSize(f);
             if (Host.fstat(f.fd).size() > size) Host.ftruncate(f.fd, size);
+            forgetSize(f); // an fstat between the two is older than the cut: it sets nothing
         } finally {
             release(f);
+        }
+    }
+
+    private void forgetSize(Fd f) {
+        synchronized (open) {
+            f.atLeast = -1;
+            f.cuts++;
         }
     }
 

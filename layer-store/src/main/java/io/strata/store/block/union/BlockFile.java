@@ -2,6 +2,7 @@ package io.strata.store.block.union;
 
 import io.strata.core.errno.FsException;
 import io.strata.core.host.Stat;
+import io.strata.core.layerfs.HostRange;
 import io.strata.core.layerfs.LayerFile;
 import io.strata.core.writable.WritableLayer;
 import jnr.ffi.Pointer;
@@ -48,6 +49,11 @@ final class BlockFile implements LayerFile {
     @Override
     public int read(byte[] buf, int size, long offset) throws FsException {
         return layer.read(ino, offset, buf, 0, size);
+    }
+
+    @Override
+    public HostRange hostRange(long offset, long size) throws FsException {
+        return layer.hostRange(ino, offset, size);
     }
 
     @Override
