@@ -140,14 +140,39 @@ public final class CopyUp {
      */
     private void linkOtherNames(Node n, Node.Hit src) throws FsException {
         DirLayer upper = upper();
+        MovedDirs moved = null;
         for (String alias : hardLinks.names(src.layer(), src.stat())) {
-            if (alias.equals(src.rel()) || alias.equals(n.path())) continue;
-            Node a = lookup.resolveOrNullQuietly(alias);
-            if (a == null || a.inUpper() || a.lowers().isEmpty()) continue;
-            Node.Hit h = a.lowers().get(0);
-            if (h.layer() != src.layer() || !h.rel().equals(alias)) continue; // shadowed or moved: another object
-            linkAt(upper.host(n.path()), alias);
+            if (alias.equals(src.rel())) continue;
+            String at = unionPathOf(alias, src.layer(), n.path());
+            if (!shows(at, alias, src.layer())) {
+                if (moved == null) moved = MovedDirs.of(upper, lookup); // its directory was renamed apart from n's
+                at = moved.unionPathOf(alias);
+                if (!shows(at, alias, src.layer())) continue; // shadowed or deleted: another object, or none
+            }
+            if (!at.equals(n.path())) linkAt(upper.host(n.path()), at);
         }
+    }
+
+    /** Does the union path show that lower name, still only in the lower layer? */
+    private boolean shows(String unionPath, String lowerRel, int layer) throws FsException {
+        Node a = lookup.resolveOrNullQuietly(unionPath);
+        if (a == null || a.inUpper() || a.lowers().isEmpty()) return false;
+        Node.Hit h = a.lowers().get(0);
+        return h.layer() == layer && h.rel().equals(lowerRel);
+    }
+
+    /**
+     * Where a lower name (layer-relative) shows in the union: below the nearest union directory above near whose
+     * directory in that layer holds it, so that a name beside near (or below a directory renamed with near's: a
+     * redirect) is found where the rename put it; else at its own path. The caller checks what it finds there.
+     */
+    private String unionPathOf(String lowerRel, int layer, String near) throws FsException {
+        for (String u = Paths.parent(near); !u.isEmpty(); u = Paths.parent(u)) {
+            Node d = lookup.resolveOrNullQuietly(u);
+            Node.Hit h = d == null ? null : d.hitIn(layer);
+            if (h != null && lowerRel.startsWith(h.rel() + "/")) return Paths.join(u, lowerRel.substring(h.rel().length() + 1));
+        }
+        return lowerRel;
     }
 
     private static void upperRedirect(LayerFs fs, String hostPath, String lowerRel) throws FsException {

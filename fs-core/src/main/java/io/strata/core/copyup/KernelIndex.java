@@ -13,9 +13,7 @@ import io.strata.core.namei.Lookup;
 import io.strata.core.namei.Node;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The hard-link index of an upper dir written by kernel overlayfs with index=on (WORKDIR/index/HANDLE): there a
@@ -43,7 +41,7 @@ public final class KernelIndex {
         if (!upper.fs().isHost() || Host.lstatOrNull(indexDir) == null) return;
         List<Long> lowerDevs = new ArrayList<>();
         for (DirLayer l : layers.lowers()) lowerDevs.add(l.fs().lstat(l.root()).dev());
-        Map<String, String> moved = null;
+        MovedDirs moved = null;
         for (String name : Host.list(indexDir)) {
             OriginHandle origin = OriginHandle.fromIndexName(name);
             Stat lower = origin == null ? null : inodes.resolve(origin);
@@ -55,8 +53,8 @@ public final class KernelIndex {
             for (int layer = 0; layer < lowerDevs.size(); layer++) {
                 if (lowerDevs.get(layer) != lower.dev()) continue;
                 for (String alias : copyUp.hardLinks().names(layer, lower)) {
-                    if (moved == null) moved = movedLowerDirs(upper);
-                    Node a = lookup.resolveOrNullQuietly(unionPathOf(alias, moved));
+                    if (moved == null) moved = MovedDirs.of(upper, lookup);
+                    Node a = lookup.resolveOrNullQuietly(moved.unionPathOf(alias));
                     if (a == null || a.inUpper() || a.lowers().isEmpty()) continue;
                     Node.Hit h = a.lowers().get(0);
                     if (h.layer() != layer || !h.rel().equals(alias) || h.stat().ino() != lower.ino()) continue;
@@ -65,31 +63,6 @@ public final class KernelIndex {
                 }
             }
             if (linked) LinkCount.set(upper.fs(), idxHost, unionNlink, Host.lstat(idxHost).nlink());
-        }
-    }
-
-    /** Lower directory path → the union path that shows it now, for every upper directory that merges a lower one. */
-    private Map<String, String> movedLowerDirs(DirLayer upper) throws FsException {
-        Map<String, String> m = new HashMap<>();
-        List<String> dirs = new ArrayList<>(List.of(""));
-        while (!dirs.isEmpty()) {
-            String dir = dirs.remove(dirs.size() - 1);
-            Node n = lookup.resolveOrNullQuietly(dir);
-            if (n == null || !n.isDir()) continue;
-            if (n.hasLower()) m.put(n.lowerPath(), dir);
-            for (Host.DirEntry e : upper.fs().listTyped(upper.host(dir))) {
-                if (e.type() == Host.DT_DIR) dirs.add(Paths.join(dir, e.name()));
-            }
-        }
-        return m;
-    }
-
-    /** Where a lower path shows in the union: under the union path of its deepest moved (or merged) ancestor. */
-    private static String unionPathOf(String lowerRel, Map<String, String> moved) {
-        for (String p = Paths.parent(lowerRel); ; p = Paths.parent(p)) {
-            String at = moved.get(p);
-            if (at != null) return Paths.join(at, lowerRel.substring(p.isEmpty() ? 0 : p.length() + 1));
-            if (p.isEmpty()) return lowerRel;
         }
     }
 }

@@ -20,7 +20,7 @@ import java.util.Random;
  * etc/passwd (l3)  etc/hosts (l2 over l3)  etc/motd (l1)  etc/conf.d/{a.conf (l3), c.conf (l2)}  b.conf: l1 whiteout
  * usr/bin/tool (0755)  usr/lib/libx.so (64 KiB)                                        (l3)
  * data/file1 (user.color, trusted.test)  data/file2                                    (l3)
- * hard/{a,b} hard links (l3)            hard2/{x,y} hard links (l2)
+ * hard/{a,b} hard links (l3)            hard2/{x,y} hard links (l2)     apart1/p, apart2/q: one file, two dirs (l3)
  * opq/new1 (l1, opq opaque in l1: l3's opq/old1, old2, sub/deep are hidden)
  * gone: l2 whiteout hiding l3's directory gone/{x,y};  gonefile: l1 whiteout hiding l3's file
  * sparse (8 MiB, two 4 KiB extents)  deep/d01/../d16/leaf  owned (1000:1000 0640)  private/ (0700)/secret   (l3)
@@ -65,6 +65,8 @@ final class LowerFixture {
         l3.file("data/file2", "file two contents\n", 0644);
         l3.file("hard/a", "hard link data\n", 0644);
         l3.hardlink("hard/a", "hard/b");
+        l3.file("apart1/p", "apart\n", 0644);
+        l3.hardlink("apart1/p", "apart2/q");
         l3.file("opq/old1", "old1\n", 0644);
         l3.file("opq/old2", "old2\n", 0644);
         l3.file("opq/sub/deep", "hidden\n", 0644);

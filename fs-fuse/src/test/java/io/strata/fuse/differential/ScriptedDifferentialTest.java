@@ -354,6 +354,26 @@ class ScriptedDifferentialTest {
     }
 
     /** renameat2 flags: kernel overlayfs supports RENAME_NOREPLACE and RENAME_EXCHANGE. */
+    /** A hard-linked lower file copied up after a rename of its directory (redirect_dir): its names stay one file. */
+    @Test
+    void hardLinksBelowRenamedDirectories() throws Exception {
+        script("hardlinks-renamed", r -> {
+            r.run(rename("hard", "merged/moved")).expect("ok"); // both names move with their directory
+            r.run(chmod("merged/moved/a", 0600)).expect("ok"); // copy-up through the redirect
+            r.run(stat("merged/moved/a"));
+            r.run(stat("merged/moved/b"));
+            r.run(append("merged/moved/b", "b\n"));
+            r.run(read("merged/moved/a"));
+            r.run(rename("apart2", "elsewhere")).expect("ok"); // the other name's directory moves apart
+            r.run(append("apart1/p", "p\n")).expect("ok");
+            r.run(stat("apart1/p"));
+            r.run(stat("elsewhere/q"));
+            r.run(read("elsewhere/q"));
+            r.run(unlink("elsewhere/q")).expect("ok");
+            r.run(stat("apart1/p"));
+        });
+    }
+
     @Test
     void renameat2Flags() throws Exception {
         Assumptions.assumeTrue(SELF_CHECK_OR_FLAGS.getAsBoolean(),
