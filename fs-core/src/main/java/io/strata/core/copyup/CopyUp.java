@@ -143,7 +143,7 @@ public final class CopyUp {
         MovedDirs moved = null;
         for (String alias : hardLinks.names(src.layer(), src.stat())) {
             if (alias.equals(src.rel())) continue;
-            String at = unionPathOf(alias, src.layer(), n.path());
+            String at = unionPathNear(alias, src.layer(), n.path());
             if (!shows(at, alias, src.layer())) {
                 if (moved == null) moved = MovedDirs.of(upper, lookup); // its directory was renamed apart from n's
                 at = moved.unionPathOf(alias);
@@ -153,8 +153,8 @@ public final class CopyUp {
         }
     }
 
-    /** Does the union path show that lower name, still only in the lower layer? */
-    private boolean shows(String unionPath, String lowerRel, int layer) throws FsException {
+    /** Does the union path show that lower name (of a lower file that never changes), still only in the lower layer? */
+    boolean shows(String unionPath, String lowerRel, int layer) throws FsException {
         Node a = lookup.resolveOrNullQuietly(unionPath);
         if (a == null || a.inUpper() || a.lowers().isEmpty()) return false;
         Node.Hit h = a.lowers().get(0);
@@ -166,7 +166,7 @@ public final class CopyUp {
      * directory in that layer holds it, so that a name beside near (or below a directory renamed with near's: a
      * redirect) is found where the rename put it; else at its own path. The caller checks what it finds there.
      */
-    private String unionPathOf(String lowerRel, int layer, String near) throws FsException {
+    private String unionPathNear(String lowerRel, int layer, String near) throws FsException {
         for (String u = Paths.parent(near); !u.isEmpty(); u = Paths.parent(u)) {
             Node d = lookup.resolveOrNullQuietly(u);
             Node.Hit h = d == null ? null : d.hitIn(layer);

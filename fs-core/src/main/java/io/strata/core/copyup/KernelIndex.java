@@ -10,7 +10,6 @@ import io.strata.core.layer.DirLayer;
 import io.strata.core.layer.LayerStack;
 import io.strata.core.layer.Paths;
 import io.strata.core.namei.Lookup;
-import io.strata.core.namei.Node;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -54,11 +53,9 @@ public final class KernelIndex {
                 if (lowerDevs.get(layer) != lower.dev()) continue;
                 for (String alias : copyUp.hardLinks().names(layer, lower)) {
                     if (moved == null) moved = MovedDirs.of(upper, lookup);
-                    Node a = lookup.resolveOrNullQuietly(moved.unionPathOf(alias));
-                    if (a == null || a.inUpper() || a.lowers().isEmpty()) continue;
-                    Node.Hit h = a.lowers().get(0);
-                    if (h.layer() != layer || !h.rel().equals(alias) || h.stat().ino() != lower.ino()) continue;
-                    copyUp.linkAt(idxHost, a.path());
+                    String at = moved.unionPathOf(alias);
+                    if (!copyUp.shows(at, alias, layer)) continue; // shadowed or deleted: another object, or none
+                    copyUp.linkAt(idxHost, at);
                     linked = true;
                 }
             }

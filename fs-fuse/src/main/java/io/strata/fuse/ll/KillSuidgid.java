@@ -40,38 +40,54 @@ final class KillSuidgid {
     /** CAP_FSETID's bit in a capability set. */
     private static final long CAP_FSETID = 1L << 4;
 
+    /** This server's user namespace (the host's), as /proc names it; null if unreadable (then nobody is capable). */
+    private static final Path OWN_USER_NS = userNs("self");
+
     /**
      * Has the process CAP_FSETID as the kernel's capable() means it: in its effective set (CapEff: of /proc/PID/status)
      * and in the host's user namespace, this server's (a container's root has it only in its own namespace)? False
      * when it cannot be read: the bits then go, as for a caller without it.
      */
     static boolean hasFsetid(int pid) {
+        if (OWN_USER_NS == null || !OWN_USER_NS.equals(userNs(Integer.toString(pid)))) return false;
+        String capEff = statusField(pid, "CapEff:");
         try {
-            Path proc = Path.of("/proc/" + pid);
-            if (!Files.readSymbolicLink(proc.resolve("ns/user")).equals(Files.readSymbolicLink(Path.of("/proc/self/ns/user")))) {
-                return false;
-            }
-            for (String line : Files.readAllLines(proc.resolve("status"))) {
-                if (line.startsWith("CapEff:")) return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & CAP_FSETID) != 0;
-            }
-        } catch (IOException | RuntimeException e) {
-            // the caller is gone
+            return capEff != null && (Long.parseUnsignedLong(capEff, 16) & CAP_FSETID) != 0;
+        } catch (NumberFormatException e) {
+            return false;
         }
-        return false;
     }
 
     /** A process's supplementary groups (the Groups: line of /proc/PID/status); empty when it cannot be read. */
     static Set<Integer> supplementaryGroups(int pid) {
+        String line = statusField(pid, "Groups:");
+        if (line == null) return Set.of(); // the caller is gone: no group
+        Set<Integer> groups = new HashSet<>();
+        try {
+            for (String g : line.split("\\s+")) if (!g.isEmpty()) groups.add(Integer.parseInt(g));
+        } catch (NumberFormatException e) {
+            return Set.of();
+        }
+        return groups;
+    }
+
+    /** The value of one line of /proc/PID/status (after its name, trimmed), or null when it cannot be read. */
+    private static String statusField(int pid, String name) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (!line.startsWith("Groups:")) continue;
-                Set<Integer> groups = new HashSet<>();
-                for (String g : line.substring(7).trim().split("\\s+")) if (!g.isEmpty()) groups.add(Integer.parseInt(g));
-                return groups;
+                if (line.startsWith(name)) return line.substring(name.length()).trim();
             }
         } catch (IOException | RuntimeException e) {
-            // the caller is gone: no group
+            // the caller is gone
         }
-        return Set.of();
+        return null;
+    }
+
+    private static Path userNs(String pid) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/user"));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 }
