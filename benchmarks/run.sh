@@ -9,7 +9,8 @@
 #   benchmarks/run.sh --scaling lowers     cost vs number of lower layers (1..128), overlayfs/fuse-overlayfs/strata
 #   benchmarks/run.sh --scaling snapshots  cost vs number of snapshots (1..1000), the block store through its daemon
 #   benchmarks/run.sh --store-targets      the block store's targets of issue #4: snapshot create/restore with 0 / 8 MiB /
-#                                          1 GiB changed, random reads of a partly rewritten file vs the overlay upper
+#                                          1 GiB changed, random reads of a partly rewritten file vs the overlay upper;
+#                                          the snapshot steps also on a fresh btrfs (the kernel's CoW peer, same run)
 #   benchmarks/run.sh --fresh-fs ...       scratch on a new journaled ext4 (a loop device, direct I/O) made for the run
 #   benchmarks/run.sh --help               every option
 # --fresh-fs[=GIB] (default 64, a sparse image: a full five-column run at 1 GiB writes ~55 GiB into it): this
@@ -23,9 +24,10 @@ here="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
 if [ "$(id -u)" != 0 ]; then echo "benchmarks/run.sh: run as root (mount, drop_caches)" >&2; exit 2; fi
 need_deps test   # the test set includes fuse-overlayfs
 
-build=1 keep=0 scratch_given=0 fresh_fs=0 help=0 args=()
+build=1 keep=0 scratch_given=0 fresh_fs=0 help=0 store_targets=0 args=()
 for a in "$@"; do
   case "$a" in
+    --store-targets) store_targets=1; args+=("$a") ;;
     --fresh-fs) fresh_fs=64 ;;
     --fresh-fs=*) fresh_fs="${a#--fresh-fs=}" ;;
     --no-build) build=0 ;;
@@ -62,7 +64,7 @@ fi
 run_jar="$(mktemp /var/tmp/strata-bench-harness.XXXXXX.jar)"
 cp "$bench_jar" "$run_jar"
 
-scratch="" fs_image="" fs_dir="" fs_loop=""
+scratch="" fs_image="" fs_dir="" fs_loop="" peer_image="" peer_dir="" peer_loop=""
 # Last resort if the JVM is killed outright (it cleans up by itself on normal exit and Ctrl-C): detach whatever is
 # still mounted below the scratch directory, stop the servers this run started (their argv names the directory).
 cleanup_scratch() {
@@ -81,13 +83,19 @@ cleanup_scratch() {
   fi
 }
 cleanup() {
-  rm -f "$run_jar"
+  rm -f "$run_jar" "${run_jar%.jar}.btrfs-peer"
   cleanup_scratch
   if [ -n "$fs_loop" ]; then # the fresh file system goes whatever is left on it
     umount "$fs_dir" 2>/dev/null || umount -l "$fs_dir" || true
     losetup -d "$fs_loop" 2>/dev/null || true
     rmdir "$fs_dir" 2>/dev/null || true
     rm -f "$fs_image"
+  fi
+  if [ -n "$peer_loop" ]; then
+    umount "$peer_dir" 2>/dev/null || umount -l "$peer_dir" || true
+    losetup -d "$peer_loop" 2>/dev/null || true
+    rmdir "$peer_dir" 2>/dev/null || true
+    rm -f "$peer_image"
   fi
 }
 trap cleanup EXIT
@@ -105,6 +113,23 @@ if [ $fresh_fs != 0 ]; then
 elif [ $scratch_given = 0 ]; then
   scratch="$(mktemp -d /var/tmp/strata-bench.XXXXXX)"
   args+=(--scratch "$scratch")
+fi
+
+# --store-targets: the snapshot steps' peer, btrfs, on a loop device of its own made the same way (skipped, and said
+# in the report, when the kernel has no btrfs)
+if [ $store_targets = 1 ] && [ $help = 0 ] && { grep -qw btrfs /proc/filesystems || modprobe btrfs 2>/dev/null; }; then
+  command -v mkfs.btrfs >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq btrfs-progs >&2 || true; }
+  peer_tool="${run_jar%.jar}.btrfs-peer"
+  if command -v mkfs.btrfs >/dev/null && gcc -O2 -o "$peer_tool" "$here/benchmarks/src/main/c/btrfs-peer.c"; then
+    peer_dir="$(mktemp -d /var/tmp/strata-bench-btrfs.XXXXXX)"
+    peer_image="$peer_dir.img"
+    truncate -s 16G "$peer_image"
+    mkfs.btrfs -q -f "$peer_image" >/dev/null
+    peer_loop="$(losetup -f --show --direct-io=on "$peer_image")"
+    mount "$peer_loop" "$peer_dir"
+    echo "bench: btrfs peer on $peer_loop (16 GiB sparse image $peer_image, direct I/O)" >&2
+    args+=(--btrfs-peer "$peer_dir" "$peer_tool")
+  fi
 fi
 
 cd "$here"

@@ -33,6 +33,9 @@ final class BenchOptions {
                                      create and restore over the daemon's socket with 0 / 8 MiB / 1 GiB changed
                                      (quick: 0 / 8 / 64 MiB), and 4 KiB random reads of a partly rewritten file,
                                      store vs overlay-format upper, cold and warm
+              --btrfs-peer DIR TOOL  --store-targets: the same snapshot steps on the btrfs mounted at DIR (kernel
+                                     subvolume snapshots, the peer of the same run), made by TOOL (built from
+                                     benchmarks/src/main/c/btrfs-peer.c); run.sh makes both when btrfs is available
               --layers LIST          --scaling lowers: numbers of lower layers (default 1,8,32,64,128; quick 1,8,128)
               --depths LIST          --scaling snapshots: snapshots below the read file (default 1,10,100,1000;
                                      quick 1,10,100)
@@ -67,6 +70,7 @@ final class BenchOptions {
     Set<String> workloads; // null = all
     String scaling; // null: the side-by-side run
     boolean storeTargets; // the block store's targets instead of the side-by-side run
+    Path btrfsPeer, btrfsTool; // --store-targets: a mounted btrfs for the peer's snapshot steps, its tool; null = no peer
     Path profileDir; // scaling runs: JFR of the Strata servers at the largest N
     List<Integer> layers = List.of(1, 8, 32, 64, 128);
     List<Integer> depths = List.of(1, 10, 100, 1000);
@@ -115,6 +119,10 @@ final class BenchOptions {
                         throw new IllegalArgumentException("--scaling: lowers or snapshots, not " + o.scaling);
                 }
                 case "--store-targets" -> o.storeTargets = true;
+                case "--btrfs-peer" -> {
+                    o.btrfsPeer = Path.of(value(args, ++i, a));
+                    o.btrfsTool = Path.of(value(args, ++i, a));
+                }
                 case "--layers" -> { o.layers = ints(value(args, ++i, a)); layersSet = true; }
                 case "--depths" -> { o.depths = ints(value(args, ++i, a)); depthsSet = true; }
                 case "--profile-dir" -> o.profileDir = Path.of(value(args, ++i, a));
@@ -140,6 +148,7 @@ final class BenchOptions {
             if (!depthsSet) o.depths = List.of(1, 10, 100);
         }
         if (o.storeTargets && o.scaling != null) throw new IllegalArgumentException("--store-targets and --scaling exclude each other");
+        if (o.btrfsPeer != null && !o.storeTargets) throw new IllegalArgumentException("--btrfs-peer goes with --store-targets");
         if (o.layers.stream().anyMatch(n -> n < 1 || n > 500)) throw new IllegalArgumentException("--layers: 1 to 500 each");
         if (o.depths.stream().anyMatch(n -> n < 1)) throw new IllegalArgumentException("--depths: 1 or more each");
         if (o.reps < 1) throw new IllegalArgumentException("--reps must be >= 1");

@@ -15,7 +15,8 @@ import java.util.Locale;
  * holds one file of the largest size, written once; a sample at X MiB overwrites its first X MiB in place
  * (sequential 1 MiB write(2)s through the daemon's mount, no fsync) and times the daemon-side request over its
  * socket ({@link DaemonClient}: no JVM start). Every sample takes its own snapshots and removes them after, so the
- * store holds at most two versions of the changed range.
+ * store holds at most two versions of the changed range. With a {@link BtrfsPeer}, each sample is followed by the
+ * same step on btrfs, a column of its own in the same series.
  */
 final class SnapshotTimings {
     static final String COLUMN = "strata-store";
@@ -34,16 +35,19 @@ final class SnapshotTimings {
     /** The CLI's wall time (its JVM start included), once, with nothing changed; NaN until measured. */
     double cliCreateSeconds = Double.NaN, cliRestoreSeconds = Double.NaN;
     private final DaemonClient client;
+    /** The same steps on btrfs; null without one. */
+    final BtrfsPeer peer;
     /** Restores first refused with EBUSY right after the umount (then sent again, see {@link #timed}). */
     int busyRestores;
     private long generation; // what the block at offset 0 holds now
     private int names;
 
-    SnapshotTimings(Path scratch, Path jar, String cliJvm, Path store, List<Integer> mib, DaemonClient client) {
+    SnapshotTimings(Path scratch, Path jar, String cliJvm, Path store, List<Integer> mib, DaemonClient client, BtrfsPeer peer) {
         this.union = new Union.StrataStore("store-snapshots", scratch, jar, cliJvm, store, CONTAINER, null);
         this.mib = List.copyOf(mib);
-        this.series = new Series("MiB changed", List.of(COLUMN), mib, METRICS);
+        this.series = new Series("MiB changed", peer == null ? List.of(COLUMN) : List.of(COLUMN, BtrfsPeer.COLUMN), mib, METRICS);
         this.client = client;
+        this.peer = peer;
     }
 
     private Path file() {
@@ -52,6 +56,7 @@ final class SnapshotTimings {
 
     /** The container (which starts the daemon), mounted, with the file written whole and synced. */
     void build() throws Exception {
+        if (peer != null) peer.build((long) mib.get(mib.size() - 1) << 20);
         Files.createDirectories(union.lower1);
         Files.createDirectories(union.lower2);
         union.freshUpper();
@@ -67,8 +72,28 @@ final class SnapshotTimings {
     void repetition(int rep) {
         for (int x : SideBySide.rotated(mib, rep)) {
             sample(CREATE, rep, x, () -> create(rep, x, false));
+            peerSample(CREATE, rep, x, () -> peer.create(x, false));
             sample(CREATE_SYNCED, rep, x, () -> create(rep, x, true));
+            peerSample(CREATE_SYNCED, rep, x, () -> peer.create(x, true));
             sample(RESTORE, rep, x, () -> restore(rep, x));
+            peerSample(RESTORE, rep, x, () -> peer.restore(x));
+        }
+    }
+
+    private interface PeerSample {
+        double seconds() throws Exception;
+    }
+
+    private void peerSample(Series.Metric m, int rep, int x, PeerSample s) {
+        if (peer == null) return;
+        try {
+            double secs = s.seconds();
+            series.add(m.id(), BtrfsPeer.COLUMN, x, rep, secs, Double.NaN);
+            log("rep %d %-22s %5d MiB %10s  (btrfs)", rep + 1, m.id(), x, Results.time(secs));
+        } catch (Throwable t) {
+            String msg = t.getClass().getSimpleName() + ": " + t.getMessage();
+            series.error(m.id(), BtrfsPeer.COLUMN, x, msg);
+            log("rep %d %s at %d MiB on btrfs FAILED: %s", rep + 1, m.id(), x, msg);
         }
     }
 
@@ -216,5 +241,6 @@ final class SnapshotTimings {
                 + "mount) and sent again until accepted, only the accepted request timed: " + busyRestores + " of "
                 + restoreSamples() + "\n"
                 + String.format(Locale.ROOT, "- the CLI once, nothing changed (JVM start included): `strata snapshot create` %s, "
-                + "`strata snapshot restore` %s\n", Results.time(cliCreateSeconds), Results.time(cliRestoreSeconds));
+                + "`strata snapshot restore` %s\n", Results.time(cliCreateSeconds), Results.time(cliRestoreSeconds))
+                + (peer == null ? "- no btrfs peer in this run (run.sh makes one when the kernel has btrfs)\n" : peer.describe());
     }}

@@ -45,7 +45,8 @@ final class StoreTargets {
         Throwable failure = SideBySide.guarded(() -> {
             jarSource[0] = SideBySide.snapshotJar(opts.jar, jar);
             try (DaemonClient client = new DaemonClient(jar, store)) {
-                snapshots = new SnapshotTimings(scratch, jar, opts.cliJvm, store, sizes(opts.quick), client);
+                snapshots = new SnapshotTimings(scratch, jar, opts.cliJvm, store, sizes(opts.quick), client,
+                        opts.btrfsPeer == null ? null : new BtrfsPeer(opts.btrfsPeer, opts.btrfsTool));
                 partly = new PartlyRewritten(opts, scratch, jar, store, client);
                 unions.addAll(partly.unions());
                 unions.add(snapshots.union); // last: the teardown stops the daemon after every container is unmounted

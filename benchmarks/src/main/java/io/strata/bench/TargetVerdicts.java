@@ -36,44 +36,51 @@ final class TargetVerdicts {
     }
 
     /**
-     * A row per metric of the series (one column, x = MiB changed): the median at each x, the ratio of each x against
-     * the smallest, the target and the verdict; metrics not in targeted get "not a target".
+     * A row per metric of the series' first column (x = MiB changed): the median at each x, the ratio of each x against
+     * the smallest, the target and the verdict; metrics not in targeted get "not a target". Each other column (a peer
+     * of the same run) gets the same row below, labelled as the peer's, without a verdict.
      */
     static String snapshotTable(Series s, Set<String> targeted) {
-        String col = s.columns.get(0);
-        int base = s.xs.get(0);
         StringBuilder sb = new StringBuilder();
         List<String> head = new ArrayList<>(List.of("snapshot, median of the repetitions"));
         for (int x : s.xs) head.add(size(x) + " changed");
-        for (int x : s.xs.subList(1, s.xs.size())) head.add(size(x) + "/" + size(base));
+        for (int x : s.xs.subList(1, s.xs.size())) head.add(size(x) + "/" + size(s.xs.get(0)));
         head.addAll(List.of("target", "verdict"));
         row(sb, head);
         List<String> sep = new ArrayList<>(List.of("---"));
         for (int i = 1; i < head.size(); i++) sep.add(i < head.size() - 2 ? "---:" : "---");
         row(sb, sep);
         for (Series.Metric m : s.metrics) {
-            List<String> cells = new ArrayList<>(List.of(m.title() + " `" + m.id() + "`"));
-            List<String> misses = new ArrayList<>();
-            for (int x : s.xs) {
-                double med = s.median(m.id(), col, x);
-                cells.add(Double.isNaN(med) ? "–" : ms(med));
-                if (Double.isNaN(med)) misses.add("no sample at " + size(x));
-                else if (med > MAX_SNAPSHOT_SECONDS) misses.add(size(x) + ": " + ms(med) + " > " + ms(MAX_SNAPSHOT_SECONDS));
+            for (String col : s.columns) {
+                boolean peer = !col.equals(s.columns.get(0));
+                if (peer && s.xs.stream().allMatch(x -> s.samples(m.id(), col, x).isEmpty())) continue;
+                row(sb, snapshotRow(s, m, col, !peer && targeted.contains(m.id()), peer));
             }
-            Map<Integer, Double> baseSamples = s.samples(m.id(), col, base);
-            for (int x : s.xs.subList(1, s.xs.size())) {
-                Ratios.Ratio r = Ratios.paired(s.samples(m.id(), col, x), baseSamples);
-                cells.add(ratio(r));
-                if (r == null) misses.add("no ratio " + size(x) + "/" + size(base));
-                else if (r.median() > MAX_RATIO)
-                    misses.add(String.format(Locale.ROOT, "%s/%s %.2f > %.1f", size(x), size(base), r.median(), MAX_RATIO));
-            }
-            boolean target = targeted.contains(m.id());
-            cells.add(target ? String.format(Locale.ROOT, "≤ %.0f ms, ratios ≤ %.1f", MAX_SNAPSHOT_SECONDS * 1e3, MAX_RATIO) : "–");
-            cells.add(!target ? "(not a target)" : misses.isEmpty() ? "met" : "**NOT met**: " + String.join("; ", misses));
-            row(sb, cells);
         }
         return sb.toString();
+    }
+
+    private static List<String> snapshotRow(Series s, Series.Metric m, String col, boolean target, boolean peer) {
+        int base = s.xs.get(0);
+        List<String> cells = new ArrayList<>(List.of(peer ? "the same on " + col + " (peer, same run)" : m.title() + " `" + m.id() + "`"));
+        List<String> misses = new ArrayList<>();
+        for (int x : s.xs) {
+            double med = s.median(m.id(), col, x);
+            cells.add(Double.isNaN(med) ? "–" : ms(med));
+            if (Double.isNaN(med)) misses.add("no sample at " + size(x));
+            else if (med > MAX_SNAPSHOT_SECONDS) misses.add(size(x) + ": " + ms(med) + " > " + ms(MAX_SNAPSHOT_SECONDS));
+        }
+        Map<Integer, Double> baseSamples = s.samples(m.id(), col, base);
+        for (int x : s.xs.subList(1, s.xs.size())) {
+            Ratios.Ratio r = Ratios.paired(s.samples(m.id(), col, x), baseSamples);
+            cells.add(ratio(r));
+            if (r == null) misses.add("no ratio " + size(x) + "/" + size(base));
+            else if (r.median() > MAX_RATIO)
+                misses.add(String.format(Locale.ROOT, "%s/%s %.2f > %.1f", size(x), size(base), r.median(), MAX_RATIO));
+        }
+        cells.add(target ? String.format(Locale.ROOT, "≤ %.0f ms, ratios ≤ %.1f", MAX_SNAPSHOT_SECONDS * 1e3, MAX_RATIO) : "–");
+        cells.add(peer ? "(peer)" : !target ? "(not a target)" : misses.isEmpty() ? "met" : "**NOT met**: " + String.join("; ", misses));
+        return cells;
     }
 
     /** A row per read workload: the two columns' medians, the paired ratio store/baseline, target and verdict. */

@@ -49,6 +49,22 @@ class TargetVerdictsTest {
     }
 
     @Test
+    void aPeerColumnGetsItsOwnRowBelowEachMetricWithoutAVerdict() {
+        Series s = new Series("MiB changed", List.of("strata-store", "btrfs"), List.of(0, 8), List.of(FAST, FREE));
+        for (int rep = 0; rep < 3; rep++) {
+            s.add(FAST.id(), "strata-store", 0, rep, 0.002, 0);
+            s.add(FAST.id(), "strata-store", 8, rep, 0.004, 0);
+            s.add(FAST.id(), "btrfs", 0, rep, 0.001, Double.NaN);
+            s.add(FAST.id(), "btrfs", 8, rep, 0.010, Double.NaN);
+        }
+        List<String> rows = TargetVerdicts.snapshotTable(s, Set.of(FAST.id())).lines().toList();
+        assertEquals(3 + 2, rows.size(), String.join("\n", rows)); // head, separator, fast, its peer row, free
+        assertTrue(rows.get(2).contains("`fast`") && rows.get(2).contains("**NOT met**: 8 MiB/0 2.00 > 1.5"), rows.get(2));
+        assertEquals("| the same on btrfs (peer, same run) | 1.0 ms | 10.0 ms | **10.00** (10.00–10.00) | – | (peer) |", rows.get(3));
+        assertTrue(rows.get(4).contains("`free`"), rows.get(4)); // no peer samples: no peer row
+    }
+
+    @Test
     void aMissingSizeIsNotMet() {
         Series s = new Series("MiB changed", List.of("strata-store"), List.of(0, 8), List.of(FAST));
         s.add(FAST.id(), "strata-store", 0, 0, 0.001, 0);
