@@ -75,6 +75,12 @@ final class BtrfsPeer {
         }
     }
 
+    /** Waits until btrfs has cleaned the destroyed subvolumes (untimed). */
+    void settle() {
+        List<String> cmd = List.of("btrfs", "subvolume", "sync", root.toString());
+        Shell.run(cmd).orThrow(cmd);
+    }
+
     private void change(int mib) throws IOException {
         if (mib > 0) FileOps.overwrite(file(), (long) mib << 20, ++generation);
     }

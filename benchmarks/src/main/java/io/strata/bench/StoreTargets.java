@@ -59,6 +59,13 @@ final class StoreTargets {
                 }
                 snapshots.cliOnce();
                 problems.addAll(snapshots.union.unmount());
+                if (snapshots.peer != null) {
+                    for (int rep = 0; rep < opts.reps; rep++) {
+                        log("snapshots on btrfs: repetition %d/%d", rep + 1, opts.reps);
+                        snapshots.peerRepetition(rep);
+                    }
+                    snapshots.peer.settle(); // its background cleaning must not overlap the reads
+                }
                 log("partly rewritten file: building");
                 partly.build();
                 workloads.addAll(partly.workloads());
