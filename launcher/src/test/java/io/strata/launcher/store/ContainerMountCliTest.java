@@ -89,6 +89,13 @@ class ContainerMountCliTest {
         Cli.Result df = strata("df");
         long bytes = Long.parseLong(df.out().lines().filter(l -> l.startsWith("container\tc\t")).findFirst().orElseThrow().split("\t")[2]);
         assertTrue(bytes < (1 << 20), "1 byte into a 16 MiB lower file stores about a page, not a copy: " + bytes);
+        Cli.Result dedup = strata("df", "--dedup"); // the one page of big, and etc/motd's bytes if paged: no two alike
+        assertEquals(0, dedup.code(), dedup.err());
+        java.util.Map<String, String[]> d = new java.util.HashMap<>();
+        dedup.out().lines().forEach(l -> d.put(l.split("\t")[0], l.split("\t")));
+        assertTrue(Long.parseLong(d.get("pages")[1]) >= 1, dedup.out());
+        assertEquals(d.get("pages")[1], d.get("unique")[1], dedup.out());
+        assertEquals("0", d.get("saved")[2], dedup.out());
 
         assertEquals(0, strata("snapshot", "create", "c", "s1").code());
         Files.writeString(rw.resolve("etc/motd"), "after the snapshot\n");

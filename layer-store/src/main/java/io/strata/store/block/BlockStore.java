@@ -18,6 +18,7 @@ import io.strata.store.block.inode.Inodes;
 import io.strata.store.block.layer.BlockLayer;
 import io.strata.store.block.layer.Head;
 import io.strata.store.block.snapshot.Chain;
+import io.strata.store.block.space.DedupEstimate;
 import io.strata.store.block.space.Space;
 import io.strata.store.block.txn.Txn;
 
@@ -366,6 +367,11 @@ public final class BlockStore implements AutoCloseable {
 
     public synchronized Space.Report df() throws FsException {
         return new Space(db, catalog).report();
+    }
+
+    /** What deduplication of identical pages would save (a scan of every page, without the store's lock). */
+    public DedupEstimate.Report dedupEstimate() throws FsException {
+        return DedupEstimate.of(db);
     }
 
     /** Settles every generation, sweeps the versions entries of dropped ones and compacts what was dropped. */

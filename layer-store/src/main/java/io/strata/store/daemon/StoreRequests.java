@@ -6,11 +6,13 @@ import io.strata.store.block.BlockStore;
 import io.strata.store.block.catalog.Records;
 import io.strata.store.block.diff.Change;
 import io.strata.store.block.gc.Collector;
+import io.strata.store.block.space.DedupEstimate;
 import io.strata.store.block.space.Space;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** What each request to the daemon does with the store, and the lines it answers (tab-separated columns). */
 final class StoreRequests {
@@ -95,6 +97,15 @@ final class StoreRequests {
                 for (Space.Usage u : r.containers()) out.add("container\t" + u.name() + "\t" + u.exclusive() + "\t" + u.shared());
                 for (Space.Usage u : r.snapshots()) out.add("snapshot\t" + u.name() + "\t" + u.exclusive() + "\t" + u.shared());
                 out.add("total\t\t" + r.totalStored() + "\t");
+            }
+            case "df-dedup" -> { // what deduplication of identical pages would save (a scan, as zdb -S)
+                DedupEstimate.Report r = store.dedupEstimate();
+                out.add("pages\t" + r.pages() + "\t" + r.bytes());
+                out.add("unique\t" + r.unique() + "\t" + r.unique() * DedupEstimate.PAGE);
+                out.add("saved\t" + (r.pages() - r.unique()) + "\t" + r.saved());
+                out.add("zero\t" + r.zero() + "\t" + r.zero() * DedupEstimate.PAGE);
+                out.add(String.format(Locale.ROOT, "ratio\t%.2f", r.ratio()));
+                out.add(String.format(Locale.ROOT, "seconds\t%.3f", r.seconds()));
             }
             case "diff" -> {
                 need(a, 2);

@@ -56,6 +56,9 @@ class StoreDaemonTest {
             assertEquals(List.of("A /f"), client.call(List.of("diff", "web@s1")).lines());
             List<String> df = client.call(List.of("df")).lines();
             assertTrue(df.stream().anyMatch(x -> x.startsWith("snapshot\tweb@s1\t")), df.toString());
+            List<String> dedup = client.call(List.of("df-dedup")).lines(); // 100,000 zero bytes: 25 pages, one content
+            assertEquals(List.of("pages\t25\t102400", "unique\t1\t4096", "saved\t24\t98304", "zero\t25\t102400", "ratio\t25.00"),
+                    dedup.subList(0, 5), dedup.toString());
             assertTrue(client.call(List.of("snapshot-restore", "web", "s1")).ok());
             assertEquals("ENOENT", client.call(List.of("snapshot-rm", "web", "nope")).errno());
             assertTrue(client.call(List.of("rm", "web2")).ok());
