@@ -552,6 +552,23 @@ class ScriptedDifferentialTest {
         });
     }
 
+    /**
+     * A link of a metacopy file brings its data up (overlayfs keeps it metacopy): the times set since its copy-up stay,
+     * also when its node was looked up before they were set (a random differential seed, 65515745302272: mtime
+     * kernel=now, strata=the lower file's).
+     */
+    @Test
+    void linkOfMetacopyFileKeepsTimes() throws Exception {
+        script("metacopy-link-times", r -> {
+            r.run(lchown("etc/passwd", 1000, 1000)).expect("ok"); // metadata-only copy-up
+            r.run(read("etc/passwd")).expect("ok"); // looked up again: the union remembers it
+            r.run(utimens("etc/passwd", T1, 5)).expect("ok");
+            r.run(link("etc/passwd", "etc/passwd.link")).expect("ok");
+            r.run(stat("etc/passwd.link"));
+            r.run(read("etc/passwd.link"));
+        });
+    }
+
     @Test
     void extendedAttributes() throws Exception {
         script("xattrs", r -> {
