@@ -211,6 +211,7 @@ public final class CopyUp {
         }
         ufs.removexattr(dst, OverlayXattrs.METACOPY);
         if (ufs.getxattr(dst, OverlayXattrs.REDIRECT) != null) ufs.removexattr(dst, OverlayXattrs.REDIRECT);
+        // the file's mtime stays; overlayfs leaves the data copy's (now), seen only when an open for writing writes nothing
         ufs.utimens(dst, Host.UTIME_OMIT, Host.UTIME_OMIT, before.mtimeSec(), before.mtimeNsec());
     }
 
