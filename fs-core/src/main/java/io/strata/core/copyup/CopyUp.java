@@ -201,7 +201,7 @@ public final class CopyUp {
         LayerFs ufs = upper.fs();
         Node.Hit data = n.lowers().get(0);
         String dst = upper.host(n.path());
-        Stat before = n.upper();
+        Stat before = ufs.lstat(dst); // afresh: the node's stat is from its lookup, older than a utimens since
         try (LayerFile out = ufs.open(dst, Host.O_WRONLY, 0)) {
             try (LayerFile in = layers.lower(data.layer()).open(data.rel(), Host.O_RDONLY, 0)) {
                 DataCopy.copy(in, out, Math.min(before.size(), data.stat().size()));
@@ -211,6 +211,7 @@ public final class CopyUp {
         }
         ufs.removexattr(dst, OverlayXattrs.METACOPY);
         if (ufs.getxattr(dst, OverlayXattrs.REDIRECT) != null) ufs.removexattr(dst, OverlayXattrs.REDIRECT);
+        // the file's mtime stays; overlayfs leaves the data copy's (now), seen only when an open for writing writes nothing
         ufs.utimens(dst, Host.UTIME_OMIT, Host.UTIME_OMIT, before.mtimeSec(), before.mtimeNsec());
     }
 

@@ -54,6 +54,7 @@ final class Rename {
         UnionFs.refuseMarkerName(layers.upper(), to);
         Node dst = lookup.child(dstParent, toName);
         if (dst != null && (flags & Host.RENAME_NOREPLACE) != 0) throw new FsException(Errno.EEXIST, to);
+        if (dst != null && sameFile(src, dst)) return;
         if (dst != null) {
             if (src.isDir() && !dst.isDir()) throw new FsException(Errno.ENOTDIR, to);
             if (!src.isDir() && dst.isDir()) throw new FsException(Errno.EISDIR, to);
@@ -107,7 +108,7 @@ final class Rename {
      */
     private void exchange(String a, String b) throws FsException {
         Node na = lookup.resolve(a), nb = lookup.resolve(b);
-        if (a.equals(b)) return;
+        if (a.equals(b) || sameFile(na, nb)) return;
         if (Paths.isUnder(a, b) || Paths.isUnder(b, a)) throw new FsException(Errno.EINVAL, a + " <-> " + b);
         DirLayer upper = layers.upper();
         Node pa = copyUp.dir(lookup.resolve(Paths.parent(a)));
@@ -119,6 +120,14 @@ final class Rename {
         markForMove(upper, na, bLower);
         markForMove(upper, nb, aLower);
         upper.fs().renameat2(upper.host(a), upper.host(b), Host.RENAME_EXCHANGE);
+    }
+
+    /**
+     * Two names of one hard-linked file: rename(2) does nothing and succeeds (the VFS checks it before calling the
+     * filesystem, but only when both names are one kernel inode, which a path-based FUSE adapter does not give them).
+     */
+    private boolean sameFile(Node a, Node b) throws FsException {
+        return !a.isDir() && !b.isDir() && inodes.of(a) == inodes.of(b);
     }
 
     /** What an upper object needs before it moves to a name where a lower object is (or is not). */

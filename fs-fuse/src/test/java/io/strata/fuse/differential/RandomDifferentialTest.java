@@ -25,7 +25,9 @@ import static io.strata.fuse.differential.Ops.*;
  * failure names the seed and shows the last 30 ops; the whole op log goes to target/strata-diff/random-SEED.log.
  * -Dstrata.random.skip=KIND,DIR,NAME,... (exploration only, never the default) leaves op kinds, directories or names
  * out, to look
- * past a known discrepancy.
+ * past a known discrepancy. -Dstrata.random.add=KIND[:WEIGHT],... (exploration only) adds kinds the default vocabulary
+ * leaves out ({@link Generator#OPTIONAL}: renameat2's flags, which libfuse 2's high-level adapter cannot pass, and
+ * device nodes); without it every seed replays the same ops as before these kinds existed.
  */
 @Timeout(value = 1800, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hung FUSE call must not hang the build
 class RandomDifferentialTest {
@@ -37,14 +39,16 @@ class RandomDifferentialTest {
         int n = Integer.getInteger("strata.random.ops", 3000);
         String skipSpec = System.getProperty("strata.random.skip", "");
         List<String> skip = skipSpec.isEmpty() ? List.of() : List.of(skipSpec.split(","));
+        String addSpec = System.getProperty("strata.random.add", "");
+        List<String> add = addSpec.isEmpty() ? List.of() : List.of(addSpec.split(","));
         System.out.println("RandomDifferentialTest: -Dstrata.random.seed=" + seed + " -Dstrata.random.ops=" + n
-                + (skip.isEmpty() ? "" : " -Dstrata.random.skip=" + skipSpec));
+                + (skip.isEmpty() ? "" : " -Dstrata.random.skip=" + skipSpec) + (add.isEmpty() ? "" : " -Dstrata.random.add=" + addSpec));
         String failure = null;
         List<String> details = new ArrayList<>();
         Runner r = null;
         try (DiffEnv env = DiffEnv.create("random")) {
             r = env.start();
-            Generator gen = new Generator(new Random(seed), TreeSnapshot.walk(env.kernel.mnt().toString(), Mode.UNION), skip);
+            Generator gen = new Generator(new Random(seed), TreeSnapshot.walk(env.kernel.mnt().toString(), Mode.UNION), skip, add);
             for (int i = 1; i <= n && failure == null; i++) {
                 Runner.Result res = r.run(gen.next());
                 if (!res.same()) failure = "op #" + res.index + " " + res.op + ": kernel=" + res.kernel + " strata=" + res.strata;
@@ -66,7 +70,8 @@ class RandomDifferentialTest {
         }
         if (failure != null) {
             throw new AssertionError("random differential run, seed " + seed + " (replay with -Dstrata.random.seed=" + seed
-                    + " -Dstrata.random.ops=" + n + (skip.isEmpty() ? "" : " -Dstrata.random.skip=" + skipSpec) + "): " + failure + "\nlast ops:\n  " + String.join("\n  ", r.recent())
+                    + " -Dstrata.random.ops=" + n + (skip.isEmpty() ? "" : " -Dstrata.random.skip=" + skipSpec)
+                    + (add.isEmpty() ? "" : " -Dstrata.random.add=" + addSpec) + "): " + failure + "\nlast ops:\n  " + String.join("\n  ", r.recent())
                     + "\nfull log: " + logPath(seed).toAbsolutePath());
         }
         System.out.println("RandomDifferentialTest: " + r.count() + " ops, no differences");
@@ -109,8 +114,11 @@ class RandomDifferentialTest {
         private static final int[] IDS = {0, 1000, 65534};
         private static final String[] KINDS = {"create", "trunc", "excl", "append", "pwrite", "truncate", "ftruncate",
                 "read", "stat", "readdir", "readlink", "mkdir", "rmdir", "unlink", "rename", "link", "symlink", "mkfifo",
-                "chmod", "chown", "utimens", "setxattr", "getxattr", "listxattr", "removexattr"};
-        private static final int[] WEIGHTS = {6, 4, 3, 5, 3, 3, 2, 4, 4, 4, 1, 8, 6, 8, 10, 3, 3, 1, 3, 2, 3, 3, 2, 2, 2};
+                "chmod", "chown", "utimens", "setxattr", "getxattr", "listxattr", "removexattr", "exchange", "noreplace",
+                "mknod"};
+        private static final int[] WEIGHTS = {6, 4, 3, 5, 3, 3, 2, 4, 4, 4, 1, 8, 6, 8, 10, 3, 3, 1, 3, 2, 3, 3, 2, 2, 2, 0, 0, 0};
+        /** Kinds with weight 0 unless -Dstrata.random.add names them (last in {@link #KINDS}: the default draws stay the same). */
+        static final List<String> OPTIONAL = List.of("exchange", "noreplace", "mknod");
 
         private final Random rnd;
         private final List<String> skip;
@@ -124,10 +132,15 @@ class RandomDifferentialTest {
          * {@code skip}: op kinds, directories and names to leave out. Empty by default and meant for exploration only (finding
          * the next discrepancy while a known one is open): the suite itself runs the whole vocabulary.
          */
-        Generator(Random rnd, TreeSnapshot initial, List<String> skip) {
+        Generator(Random rnd, TreeSnapshot initial, List<String> skip, List<String> add) {
             this.rnd = rnd;
             this.skip = skip;
             this.dirs = java.util.Arrays.stream(DIRS).filter(d -> !skip.contains(d)).toArray(String[]::new);
+            for (String a : add) {
+                String[] kw = a.split(":");
+                if (!OPTIONAL.contains(kw[0])) throw new IllegalArgumentException("strata.random.add: not an optional kind: " + kw[0]);
+                weights[List.of(KINDS).indexOf(kw[0])] = kw.length > 1 ? Integer.parseInt(kw[1]) : 6;
+            }
             for (int i = 0; i < KINDS.length; i++) if (skip.contains(KINDS[i])) weights[i] = 0;
             for (String d : dirs) {
                 TreeSet<String> ns = new TreeSet<>(List.of(GENERIC));
@@ -213,6 +226,11 @@ class RandomDifferentialTest {
                 case "getxattr" -> getxattr(path(), XATTRS[rnd.nextInt(XATTRS.length)]);
                 case "listxattr" -> listxattr(path());
                 case "removexattr" -> removexattr(path(), XATTRS[rnd.nextInt(XATTRS.length)]);
+                case "exchange" -> rnd.nextInt(4) == 0 ? renameat2(dir(), path(), Host.RENAME_EXCHANGE)
+                        : renameat2(path(), path(), Host.RENAME_EXCHANGE);
+                case "noreplace" -> rnd.nextInt(4) == 0 ? renameat2(dir(), path(), Host.RENAME_NOREPLACE)
+                        : renameat2(path(), path(), Host.RENAME_NOREPLACE);
+                case "mknod" -> rnd.nextInt(4) == 0 ? mknodChr(path(), 0, 0) : mknodChr(path(), 1, 3);
                 default -> throw new IllegalStateException();
             };
         }

@@ -552,6 +552,46 @@ class ScriptedDifferentialTest {
         });
     }
 
+    /**
+     * A link of a metacopy file brings its data up (overlayfs keeps it metacopy): the times set since its copy-up stay,
+     * also when its node was looked up before they were set (a random differential seed, 65515745302272: mtime
+     * kernel=now, strata=the lower file's).
+     */
+    @Test
+    void linkOfMetacopyFileKeepsTimes() throws Exception {
+        script("metacopy-link-times", r -> {
+            r.run(lchown("etc/passwd", 1000, 1000)).expect("ok"); // metadata-only copy-up
+            r.run(read("etc/passwd")).expect("ok"); // looked up again: the union remembers it
+            r.run(utimens("etc/passwd", T1, 5)).expect("ok");
+            r.run(link("etc/passwd", "etc/passwd.link")).expect("ok");
+            r.run(stat("etc/passwd.link"));
+            r.run(read("etc/passwd.link"));
+        });
+    }
+
+    /**
+     * chown clears set-user-id of every non-directory, and set-group-id where the group may execute, as on any local
+     * filesystem (a random differential seed with the block store as upper, 4831228873647: a fifo kept 2755).
+     */
+    @Test
+    void chownClearsSetIdBitsOfNonDirectories() throws Exception {
+        script("chown-setid", r -> {
+            r.run(chmod("fifo", 02755)).expect("ok");
+            r.run(lchown("fifo", 1000, 0)).expect("ok");
+            r.run(stat("fifo"));
+            r.run(chmod("chr", 06744)).expect("ok");
+            r.run(lchown("chr", -1, 100)).expect("ok");
+            r.run(stat("chr")); // set-group-id stays: the group may not execute
+            r.run(mkfifo("newfifo")).expect("ok");
+            r.run(chmod("newfifo", 04644)).expect("ok");
+            r.run(lchown("newfifo", 1000, 1000)).expect("ok");
+            r.run(stat("newfifo"));
+            r.run(chmod("emptydir", 06755)).expect("ok");
+            r.run(lchown("emptydir", 1000, 1000)).expect("ok");
+            r.run(stat("emptydir")); // a directory keeps both
+        });
+    }
+
     @Test
     void extendedAttributes() throws Exception {
         script("xattrs", r -> {

@@ -6,7 +6,8 @@ import io.strata.store.block.blocks.Unit;
 import io.strata.store.block.db.MemoryBudget;
 import io.strata.store.block.layer.BlockLayer;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -45,9 +47,24 @@ class BlockMapModelTest {
         }
     }
 
+    /**
+     * The default cases, plus for each seed of -Dstrata.blockmap.seeds=S[,S...] (replay or exploration; its own name, as
+     * -Dstrata.random.seed is the differential runs' single seed) one case per unit size, lower-backed and not.
+     */
+    static Stream<Arguments> cases() {
+        List<Arguments> cases = new ArrayList<>(List.of(Arguments.of(1L, 16384, false), Arguments.of(2L, 65536, false),
+                Arguments.of(3L, 65536, true), Arguments.of(4L, 16384, true), Arguments.of(5L, 4096, true),
+                Arguments.of(6L, 131072, false)));
+        String seeds = System.getProperty("strata.blockmap.seeds", "");
+        for (String s : seeds.isEmpty() ? new String[0] : seeds.split(","))
+            for (int unit : new int[] {4096, 16384, 65536, 131072})
+                for (boolean lowerBacked : new boolean[] {false, true})
+                    cases.add(Arguments.of(Long.parseLong(s.trim()), unit, lowerBacked));
+        return cases.stream();
+    }
+
     @ParameterizedTest(name = "seed {0}, unit {1}, lower-backed {2}")
-    @CsvSource({"1, 16384, false", "2, 65536, false", "3, 65536, true", "4, 16384, true", "5, 4096, true",
-            "6, 131072, false"})
+    @MethodSource("cases")
     void randomOperationsMatchTheModel(long seed, int unit, boolean lowerBacked) throws Exception {
         Path dir = TempDirs.create("model");
         Random rnd = new Random(seed);

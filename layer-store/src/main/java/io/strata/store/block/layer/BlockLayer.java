@@ -579,11 +579,20 @@ public final class BlockLayer implements WritableLayer {
         attrs(ino, n -> n.mode = (n.mode & Inode.S_IFMT) | (mode & 07777));
     }
 
+    /**
+     * As chown(2) by this process (root) on a local filesystem, which the upper directory gets from its host: a
+     * non-directory loses set-user-id, and set-group-id where its group may execute (notify_change's ATTR_KILL_SUID and
+     * ATTR_KILL_SGID; the caller's own rules are the union's, UnionFs.killSuidgid).
+     */
     @Override
     public void chown(long ino, int uid, int gid) throws FsException {
         attrs(ino, n -> {
             if (uid != -1) n.uid = uid;
             if (gid != -1) n.gid = gid;
+            if (!n.isDir()) {
+                n.mode &= ~Stat.S_ISUID;
+                if ((n.mode & 0010) != 0) n.mode &= ~Stat.S_ISGID;
+            }
         });
     }
 
