@@ -6,6 +6,7 @@ import io.strata.store.block.db.MemoryBudget;
 import io.strata.store.block.db.StoreDb;
 import io.strata.store.block.keys.Keys;
 import io.strata.store.block.layer.BlockLayer;
+import io.strata.store.block.pages.PageFiles;
 import org.junit.jupiter.api.Test;
 import org.rocksdb.RocksIterator;
 
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -152,6 +154,46 @@ class PageFilesTest {
             Files.write(s.db().pages().dir().resolve(g1 + "/7"), new byte[4096]);
             s.gc();
             assertEquals(java.util.Set.of(), s.db().pages().gens(), "gc removes the page directories of dropped generations");
+        } finally {
+            TempDirs.delete(dir);
+        }
+    }
+
+    @Test
+    void aHeadAboutToBeDroppedLeavesNoDirectoryOfItsOwnToSync() throws Exception {
+        Path dir = TempDirs.create("pages-skip");
+        try (BlockStore s = open(dir.resolve("db"), 0)) {
+            PageFiles pages = s.db().pages();
+            s.createContainer("a", "");
+            s.createContainer("b", "");
+            try (BlockLayer l = s.openLayer("a")) {
+                writeAll(l, l.create(l.rootIno(), "f", 0100644, 0, 0, 0).ino(), 0, random(MIB, 7));
+            }
+            s.createSnapshot("a", "s"); // a synced batch: every new directory entry so far is synced
+            assertEquals(Set.of(), pages.pendingDirs());
+            long a = s.container("a").head(), b = s.container("b").head();
+            try (BlockLayer l = s.openLayer("a")) {
+                writeAll(l, l.create(l.rootIno(), "g", 0100644, 0, 0, 0).ino(), 0, random(MIB, 8));
+            }
+            Set<Path> aNew = Set.of(pages.dir(), pages.dir().resolve(Long.toString(a)));
+            assertEquals(aNew, pages.pendingDirs(), "a's new head directory, and its entry in the pages directory");
+            Runnable unskip = pages.skipSync(a);
+            assertEquals(Set.of(), pages.pendingDirs(), "a head about to be dropped: neither directory is synced for it");
+            unskip.run();
+            assertEquals(aNew, pages.pendingDirs(), "a drop that does not happen puts them back");
+            try (BlockLayer l = s.openLayer("b")) {
+                writeAll(l, l.create(l.rootIno(), "h", 0100644, 0, 0, 0).ino(), 0, random(MIB, 9));
+            }
+            unskip = pages.skipSync(a);
+            assertEquals(Set.of(pages.dir(), pages.dir().resolve(Long.toString(b))), pages.pendingDirs(),
+                    "b's new directory still needs its entry in the pages directory synced");
+            unskip.run();
+            s.restore("a", "s");
+            assertEquals(Set.of(), pages.pendingDirs(), "the restore's synced batch synced b's");
+            assertFalse(Files.exists(pages.dir().resolve(Long.toString(a))), "a's dropped head directory");
+            try (BlockLayer l = s.openLayer("a")) {
+                assertEquals(java.util.List.of("f"), l.readdir(l.rootIno()).stream().map(e -> e.name()).toList(), "a as at s");
+            }
         } finally {
             TempDirs.delete(dir);
         }

@@ -106,6 +106,35 @@ class TrashTest {
     }
 
     @Test
+    void theTrashLetsTheRequestThatFilledItReplyBeforeItDeletes() throws Exception {
+        Path dir = TempDirs.create("trash-grace");
+        try (BlockStore s = PageFilesTest.open(dir.resolve("db"), StoreDb.PAGE_FILES_FROM)) {
+            s.createContainer("c", "");
+            long f;
+            try (BlockLayer l = s.openLayer("c")) {
+                f = l.create(l.rootIno(), "f", 0100644, 0, 0, 0).ino();
+                writeAll(l, f, 0, random(8 * MIB, 4));
+            }
+            s.createSnapshot("c", "s");
+            try (BlockLayer l = s.openLayer("c")) {
+                writeAll(l, f, 0, random(8 * MIB, 5));
+            }
+            s.restore("c", "s");
+            long returned = System.nanoTime();
+            assertEquals(1, trashed(s).size(), "the dropped head's directory waits in the trash");
+            while (!trashed(s).isEmpty()) {
+                assertTrue(System.nanoTime() - returned < TimeUnit.SECONDS.toNanos(30), "the trash is still not empty");
+                Thread.sleep(1);
+            }
+            long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - returned);
+            assertTrue(waitedMs >= io.strata.store.block.pages.Trash.GRACE_MS / 2,
+                    "deleted " + waitedMs + " ms after the restore returned: the worker did not wait for the reply");
+        } finally {
+            TempDirs.delete(dir);
+        }
+    }
+
+    @Test
     void removingAContainerEmptiesItsPageDirectoriesInTheBackground() throws Exception {
         Path dir = TempDirs.create("trash-rm");
         try (BlockStore s = PageFilesTest.open(dir.resolve("db"), StoreDb.PAGE_FILES_FROM)) {

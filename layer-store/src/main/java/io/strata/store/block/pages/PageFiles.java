@@ -53,9 +53,14 @@ public final class PageFiles implements AutoCloseable {
     private final Path dir;
     private final long from;
     private final Map<Key, Fd> open = new LinkedHashMap<>(64, 0.75f, true);
-    /** Files written since their last sync; directories whose new entries are not synced yet. */
+    /**
+     * Files written since their last sync; directories whose new entries are not synced yet; generations whose own
+     * directory's entry in dir is not synced yet (kept apart so that a generation about to be dropped costs no fsync of
+     * dir, see {@link #skipSync}).
+     */
     private final Set<Key> dirty = ConcurrentHashMap.newKeySet();
     private final Set<Path> newEntries = ConcurrentHashMap.newKeySet();
+    private final Set<Long> newGenDirs = ConcurrentHashMap.newKeySet();
     private final Trash trash;
 
     private record Key(long gen, long ino) {
@@ -244,18 +249,26 @@ public final class PageFiles implements AutoCloseable {
         dirty.removeIf(k -> k.gen == gen);
         Path d = genDir(gen);
         newEntries.remove(d);
+        newGenDirs.remove(gen);
         trash.put(d, Long.toString(gen)); // false: dropped before (a gc after a crash), nothing to do
     }
 
     /**
-     * Stops syncing gen's files written since their last sync: gen is about to be dropped (a restore or rm discards a
-     * container's head), and fdatasync of bytes no key will reference only makes the request wait for the disk.
+     * Stops syncing gen's files written since their last sync, and its directory and that directory's entry when they
+     * are new: gen is about to be dropped (a restore or rm discards a container's head), and fdatasync of bytes no key
+     * will reference only makes the request wait for the disk, an fsync of a directory for a journal commit of its own.
      * Returns the call that puts the marks back, for a drop that does not happen.
      */
     public Runnable skipSync(long gen) {
         List<Key> skipped = dirty.stream().filter(k -> k.gen == gen).toList();
         dirty.removeAll(skipped);
-        return () -> dirty.addAll(skipped);
+        Path d = genDir(gen);
+        boolean entries = newEntries.remove(d), entry = newGenDirs.remove(gen);
+        return () -> {
+            dirty.addAll(skipped);
+            if (entries) newEntries.add(d);
+            if (entry) newGenDirs.add(gen);
+        };
     }
 
     /**
@@ -284,7 +297,7 @@ public final class PageFiles implements AutoCloseable {
 
     /** fdatasync of every file written since its last sync (and of new directory entries). */
     public void syncAll() throws FsException {
-        if (dirty.isEmpty() && newEntries.isEmpty()) return;
+        if (dirty.isEmpty() && newEntries.isEmpty() && newGenDirs.isEmpty()) return;
         for (Key k : List.copyOf(dirty)) syncFile(k);
         syncEntries();
     }
@@ -303,7 +316,16 @@ public final class PageFiles implements AutoCloseable {
         }
     }
 
+    /** The directories that the next sync fsyncs: their new entries are not synced yet. */
+    public Set<Path> pendingDirs() {
+        Set<Path> out = new HashSet<>(newEntries);
+        if (!newGenDirs.isEmpty()) out.add(dir);
+        return out;
+    }
+
     private void syncEntries() throws FsException {
+        List<Long> gens = List.copyOf(newGenDirs);
+        if (newGenDirs.removeAll(gens)) newEntries.add(dir);
         for (Path d : List.copyOf(newEntries)) {
             if (!newEntries.remove(d)) continue;
             int fd;
@@ -370,7 +392,7 @@ public final class PageFiles implements AutoCloseable {
                     newEntries.add(dir.getParent());
                 }
                 Files.createDirectory(gd);
-                newEntries.add(dir);
+                newGenDirs.add(k.gen);
             } catch (java.nio.file.FileAlreadyExistsException e) {
                 // another thread made it
             } catch (IOException e) {
