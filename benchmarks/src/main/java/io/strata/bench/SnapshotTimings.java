@@ -89,35 +89,38 @@ final class SnapshotTimings {
         }
     }
 
+    private interface Sample {
+        void run() throws Exception;
+    }
+
     private interface PeerSample {
         double seconds() throws Exception;
     }
 
     private void peerSample(Series.Metric m, int rep, int x, PeerSample s) {
         if (peer == null) return;
-        try {
+        guarded(m, BtrfsPeer.COLUMN, rep, x, () -> {
             double secs = s.seconds();
             series.add(m.id(), BtrfsPeer.COLUMN, x, rep, secs, Double.NaN);
             log("rep %d %-22s %5d MiB %10s  (btrfs)", rep + 1, m.id(), x, Results.time(secs));
-        } catch (Throwable t) {
-            String msg = t.getClass().getSimpleName() + ": " + t.getMessage();
-            series.error(m.id(), BtrfsPeer.COLUMN, x, msg);
-            log("rep %d %s at %d MiB on btrfs FAILED: %s", rep + 1, m.id(), x, msg);
-        }
-    }
-
-    private interface Sample {
-        void run() throws Exception;
+        });
     }
 
     private void sample(Series.Metric m, int rep, int x, Sample s) {
-        try {
+        guarded(m, COLUMN, rep, x, () -> {
             if (!union.isMounted()) union.mount(); // a failed restore sample leaves it unmounted
+            s.run();
+        });
+    }
+
+    /** Runs s; a failure is recorded as the sample's error in the column and logged, and the run goes on. */
+    private void guarded(Series.Metric m, String column, int rep, int x, Sample s) {
+        try {
             s.run();
         } catch (Throwable t) {
             String msg = t.getClass().getSimpleName() + ": " + t.getMessage();
-            series.error(m.id(), COLUMN, x, msg);
-            log("rep %d %s at %d MiB FAILED: %s", rep + 1, m.id(), x, msg);
+            series.error(m.id(), column, x, msg);
+            log("rep %d %s at %d MiB on %s FAILED: %s", rep + 1, m.id(), x, column, msg);
         }
     }
 

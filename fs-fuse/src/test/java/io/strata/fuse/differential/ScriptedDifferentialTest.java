@@ -353,7 +353,6 @@ class ScriptedDifferentialTest {
         });
     }
 
-    /** renameat2 flags: kernel overlayfs supports RENAME_NOREPLACE and RENAME_EXCHANGE. */
     /** A hard-linked lower file copied up after a rename of its directory (redirect_dir): its names stay one file. */
     @Test
     void hardLinksBelowRenamedDirectories() throws Exception {
@@ -374,6 +373,7 @@ class ScriptedDifferentialTest {
         });
     }
 
+    /** renameat2 flags: kernel overlayfs supports RENAME_NOREPLACE and RENAME_EXCHANGE. */
     @Test
     void renameat2Flags() throws Exception {
         Assumptions.assumeTrue(SELF_CHECK_OR_FLAGS.getAsBoolean(),

@@ -53,11 +53,24 @@ class TrashTest {
     }
 
     private static void awaitEmptyTrash(BlockStore s) throws Exception {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        awaitEmptyTrash(s, 20);
+    }
+
+    /** Polls every pollMs until the trash is empty (at most 30 s); returns the ms waited. */
+    private static long awaitEmptyTrash(BlockStore s, long pollMs) throws Exception {
+        long from = System.nanoTime(), until = from + TimeUnit.SECONDS.toNanos(30);
         while (!trashed(s).isEmpty()) {
             assertTrue(System.nanoTime() < until, "the trash is still not empty: " + trashed(s));
-            Thread.sleep(20);
+            Thread.sleep(pollMs);
         }
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - from);
+    }
+
+    /** A new file name in the root holding data; its inode. */
+    private static long newFile(BlockLayer l, String name, byte[] data) throws Exception {
+        long ino = l.create(l.rootIno(), name, 0100644, 0, 0, 0).ino();
+        writeAll(l, ino, 0, data);
+        return ino;
     }
 
     private static String df(BlockStore s) throws FsException {
@@ -74,14 +87,12 @@ class TrashTest {
             long f, dropped;
             String dfAtSnapshot;
             try (BlockLayer l = s.openLayer("c")) {
-                f = l.create(l.rootIno(), "f", 0100644, 0, 0, 0).ino();
-                writeAll(l, f, 0, at);
+                f = newFile(l, "f", at);
                 s.createSnapshot("c", "s1");
                 dfAtSnapshot = df(s);
                 dropped = s.container("c").head();
                 writeAll(l, f, 3 * MIB + 123, random(4 * MIB, 2)); // over the snapshot's pages, and past its end
-                long g = l.create(l.rootIno(), "g", 0100644, 0, 0, 0).ino();
-                writeAll(l, g, 0, random(48 * MIB, 3));
+                long g = newFile(l, "g", random(48 * MIB, 3));
                 l.fsync(g, false);
             }
             Path pages = s.db().pages().dir().resolve(Long.toString(dropped));
@@ -112,21 +123,15 @@ class TrashTest {
             s.createContainer("c", "");
             long f;
             try (BlockLayer l = s.openLayer("c")) {
-                f = l.create(l.rootIno(), "f", 0100644, 0, 0, 0).ino();
-                writeAll(l, f, 0, random(8 * MIB, 4));
+                f = newFile(l, "f", random(8 * MIB, 4));
             }
             s.createSnapshot("c", "s");
             try (BlockLayer l = s.openLayer("c")) {
                 writeAll(l, f, 0, random(8 * MIB, 5));
             }
             s.restore("c", "s");
-            long returned = System.nanoTime();
             assertEquals(1, trashed(s).size(), "the dropped head's directory waits in the trash");
-            while (!trashed(s).isEmpty()) {
-                assertTrue(System.nanoTime() - returned < TimeUnit.SECONDS.toNanos(30), "the trash is still not empty");
-                Thread.sleep(1);
-            }
-            long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - returned);
+            long waitedMs = awaitEmptyTrash(s, 1);
             assertTrue(waitedMs >= io.strata.store.block.pages.Trash.GRACE_MS / 2,
                     "deleted " + waitedMs + " ms after the restore returned: the worker did not wait for the reply");
         } finally {
@@ -140,8 +145,7 @@ class TrashTest {
         try (BlockStore s = PageFilesTest.open(dir.resolve("db"), StoreDb.PAGE_FILES_FROM)) {
             s.createContainer("c", "");
             try (BlockLayer l = s.openLayer("c")) {
-                long f = l.create(l.rootIno(), "f", 0100644, 0, 0, 0).ino();
-                writeAll(l, f, 0, random(4 * MIB, 4));
+                long f = newFile(l, "f", random(4 * MIB, 4));
                 s.createSnapshot("c", "s1");
                 writeAll(l, f, 0, random(4 * MIB, 5));
             }
